@@ -2,7 +2,9 @@ package lb
 
 // Tried is the set of target indexes a request has already been sent to.
 // The zero value is empty; a nil *Tried is an empty set. The first
-// len(inline) entries need no allocation.
+// len(inline) entries need no allocation, and a Tried reused through Reset
+// keeps the storage it grew. A Tried belongs to one request and is not safe
+// for concurrent use.
 type Tried struct {
 	n      int
 	inline [8]int32
