@@ -1,11 +1,20 @@
 package config
 
+import (
+	"math"
+	"time"
+)
+
 // Config is one whole configuration file.
 type Config struct {
 	Gateway   Gateway    `yaml:"gateway"`
 	Upstreams []Upstream `yaml:"upstreams"`
 	Routes    []Route    `yaml:"routes"`
 	Services  []Service  `yaml:"services"`
+
+	// file and root locate values in the source; see Line.
+	file string
+	root *place
 }
 
 // Gateway holds Jetway's own settings (not part of the APISIX model).
@@ -38,3 +47,16 @@ type Log struct {
 // Seconds is a duration in seconds, APISIX's unit for timeouts. Fractions
 // are allowed.
 type Seconds float64
+
+// Duration converts s to a time.Duration, saturating at the limits of
+// time.Duration.
+func (s Seconds) Duration() time.Duration {
+	ns := float64(s) * float64(time.Second)
+	switch {
+	case ns >= math.MaxInt64:
+		return math.MaxInt64
+	case ns <= math.MinInt64:
+		return math.MinInt64
+	}
+	return time.Duration(ns)
+}

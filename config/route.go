@@ -28,3 +28,16 @@ type Route struct {
 	EnableWebsocket *bool          `yaml:"enable_websocket"`
 	Plugins         map[string]any `yaml:"plugins"`
 }
+
+// WebsocketEnabled reports whether the route proxies WebSocket upgrades:
+// its own enable_websocket, else that of svc (its service, or nil), else
+// DefaultEnableWebsocket.
+func (r *Route) WebsocketEnabled(svc *Service) bool {
+	switch {
+	case r.EnableWebsocket != nil:
+		return *r.EnableWebsocket
+	case svc != nil && svc.EnableWebsocket != nil:
+		return *svc.EnableWebsocket
+	}
+	return DefaultEnableWebsocket
+}

@@ -22,7 +22,7 @@ type Upstream struct {
 	RetryTimeout Seconds  `yaml:"retry_timeout"`
 	Timeout      *Timeout `yaml:"timeout"`
 
-	Scheme       string `yaml:"scheme"`    // http (default), https, tcp, tls, udp; grpc, grpcs refused
+	Scheme       string `yaml:"scheme"`    // http (default), https, grpc, grpcs, tcp, tls, udp, kafka
 	PassHost     string `yaml:"pass_host"` // pass (default), node, rewrite
 	UpstreamHost string `yaml:"upstream_host"`
 
@@ -37,8 +37,8 @@ type Nodes []Node
 
 // Node is one configured backend.
 type Node struct {
-	Host     string         `yaml:"host"`
-	Port     int            `yaml:"port"`
+	Host     string         `yaml:"host"` // a host name or IP address; IPv6 without brackets
+	Port     int            `yaml:"port"` // defaults to 80 (http, grpc) or 443 (https, grpcs)
 	Weight   int            `yaml:"weight"`
 	Priority int            `yaml:"priority"`
 	Metadata map[string]any `yaml:"metadata"`

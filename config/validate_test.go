@@ -1,0 +1,286 @@
+package config
+
+import (
+	"errors"
+	"strings"
+	"testing"
+)
+
+// up is a valid upstream to reference from routes: u1.
+const up = "upstreams:\n  - id: u1\n    nodes: {\"127.0.0.1:80\": 1}\n"
+
+func TestValidateProblems(t *testing.T) {
+	tests := []struct {
+		name string
+		src  string
+		want []string
+	}{
+		// gateway
+		{"listen empty", "gateway: {http: {listen: []}}", []string{"gateway.http.listen: must not be empty"}},
+		{"listen addresses", `gateway: {http: {listen: ["9080", ":0", "a b:80", ":80", ":80"]}}`, []string{
+			`gateway.http.listen[0]: must be host:port, e.g. "127.0.0.1:9080" or ":9080"`,
+			"gateway.http.listen[1]: port must be 1..65535",
+			"gateway.http.listen[2]: host must be an IP address or a host name",
+			`gateway.http.listen[4]: duplicate ":80" (also [3])`,
+		}},
+		{"gateway limits", "gateway:\n  http: {max_header_bytes: 1023, max_request_line_bytes: 1048577, read_header_timeout: 0, idle_timeout: -1}\n  drain_timeout: 0\n  log: {level: trace}", []string{
+			"gateway.http.max_header_bytes: must be 1024..1048576",
+			"gateway.http.max_request_line_bytes: must be 256..1048576",
+			"gateway.http.read_header_timeout: must be > 0",
+			"gateway.http.idle_timeout: must be > 0",
+			"gateway.drain_timeout: must be > 0",
+			`gateway.log.level: must be one of debug, info, warn, error (got "trace")`,
+		}},
+
+		// ids
+		{"id required", "upstreams: [{nodes: {}}]", []string{"upstreams[0].id: required"}},
+		{"id pattern", "upstreams: [{id: 'a b', nodes: {}}, {id: '', nodes: {}}]", []string{
+			"upstreams[0].id: must be 1..64 characters of a-z, A-Z, 0-9, '-', '_' or '.'",
+			"upstreams[1].id: must be 1..64 characters of a-z, A-Z, 0-9, '-', '_' or '.'",
+		}},
+		{"id too long", "upstreams: [{id: " + strings.Repeat("a", 65) + ", nodes: {}}]", []string{
+			"upstreams[0].id: must be 1..64 characters of a-z, A-Z, 0-9, '-', '_' or '.'",
+		}},
+		{"duplicate ids", "upstreams: [{id: u, nodes: {}}, {id: u, nodes: {}}]", []string{`upstreams[1].id: duplicate id "u" (also upstreams[0])`}},
+
+		// upstream
+		{"nodes or discovery", "upstreams: [{id: u}, {id: v, nodes: {}, discovery_type: dns, service_name: x}]", []string{
+			"upstreams[0].nodes: required unless discovery_type is set",
+			"upstreams[1]: nodes and discovery_type are mutually exclusive",
+			"upstreams[1].discovery_type: service discovery is not supported yet",
+		}},
+		{"discovery fields", "upstreams: [{id: u, discovery_type: zk}, {id: v, nodes: {}, service_name: s, discovery_args: {}}]", []string{
+			`upstreams[0].discovery_type: must be one of dns, consul, consul_kv, nacos, eureka, kubernetes, tars (got "zk")`,
+			"upstreams[0].service_name: required when discovery_type is set",
+			"upstreams[1].service_name: only used with discovery_type",
+			"upstreams[1].discovery_args: only used with discovery_type",
+		}},
+		{"enums", "upstreams: [{id: u, nodes: {}, type: random, hash_on: ip, scheme: ftp, pass_host: keep}]", []string{
+			`upstreams[0].scheme: must be one of http, https, grpc, grpcs, tcp, tls, udp, kafka (got "ftp")`,
+			`upstreams[0].type: must be one of roundrobin, chash, least_conn, ewma (got "random")`,
+			`upstreams[0].hash_on: must be one of vars, header, cookie, consumer, vars_combinations (got "ip")`,
+			`upstreams[0].pass_host: must be one of pass, node, rewrite (got "keep")`,
+		}},
+		{"key only with chash", "upstreams: [{id: u, nodes: {}, key: uri, hash_on: header}]", []string{
+			"upstreams[0].key: only used with type chash",
+			"upstreams[0].hash_on: only used with type chash",
+		}},
+		{"ranges", "upstreams: [{id: u, nodes: {}, retries: -1, retry_timeout: -1, timeout: {connect: 0, send: -1, read: 0.001}, keepalive_pool: {size: 0, idle_timeout: -1, requests: 0}}]", []string{
+			"upstreams[0].retries: must be >= 0",
+			"upstreams[0].retry_timeout: must be >= 0",
+			"upstreams[0].timeout.connect: must be > 0",
+			"upstreams[0].timeout.send: must be > 0",
+			"upstreams[0].keepalive_pool.size: must be >= 1",
+			"upstreams[0].keepalive_pool.idle_timeout: must be >= 0",
+			"upstreams[0].keepalive_pool.requests: must be >= 1",
+		}},
+		{"pass_host rewrite", "upstreams: [{id: u, nodes: {}, pass_host: rewrite}, {id: v, nodes: {}, upstream_host: h}, {id: w, nodes: {}, pass_host: rewrite, upstream_host: 'a b'}]", []string{
+			"upstreams[0].upstream_host: required when pass_host is rewrite",
+			"upstreams[1].upstream_host: only used with pass_host rewrite",
+			`upstreams[2].upstream_host: "a b" is not a valid host (host name or IP address, optionally with :port)`,
+		}},
+		{"upstream_host with port", "upstreams: [{id: u, nodes: {}, pass_host: rewrite, upstream_host: 'api.example.com:8080'}, {id: v, nodes: {}, pass_host: rewrite, upstream_host: '[::1]:80'}]", nil},
+		{"tls", "upstreams: [{id: u, nodes: {}, tls: {verify: false}}, {id: v, nodes: {}, scheme: https, tls: {client_cert: c}}]", []string{
+			"upstreams[0].tls: only used with scheme https, grpcs or tls",
+			"upstreams[1].tls: client_cert and client_key must be set together",
+		}},
+		{"labels name desc", "upstreams: [{id: u, nodes: {}, name: '', labels: {a: 'x y', b: ''}}]", []string{
+			"upstreams[0].name: must be 1..100 characters",
+			"upstreams[0].labels.a: must be 1..64 characters without spaces",
+			"upstreams[0].labels.b: must be 1..64 characters without spaces",
+		}},
+
+		// route
+		{"uri required", up + "routes: [{id: r, upstream_id: u1}]", []string{"routes[0]: uri or uris is required"}},
+		{"uri and uris", up + "routes: [{id: r, uri: /, uris: [/a], upstream_id: u1}]", []string{"routes[0]: uri and uris are mutually exclusive"}},
+		{"uri syntax", up + "routes: [{id: r, uris: [a, /a*b, '/a b', /ok*, /ok*], upstream_id: u1}, {id: s, uri: '', upstream_id: u1}, {id: t, uris: [], upstream_id: u1}]", []string{
+			`routes[0].uris[0]: "a" must start with "/"`,
+			`routes[0].uris[1]: "/a*b": "*" is only allowed as the last character (prefix match)`,
+			`routes[0].uris[2]: "/a b" must not hold spaces or control characters`,
+			`routes[0].uris[4]: duplicate "/ok*" (also [3])`,
+			`routes[1].uri: "" must start with "/"`,
+			"routes[2].uris: must not be empty",
+		}},
+		{"methods", up + "routes: [{id: r, uri: /, methods: [GET, FETCH, PURGE], upstream_id: u1}]", []string{
+			`routes[0].methods[1]: must be one of GET, POST, PUT, DELETE, PATCH, HEAD, OPTIONS, CONNECT, TRACE, PURGE (got "FETCH")`,
+		}},
+		{"hosts", up + "routes: [{id: r, uri: /, hosts: ['*.a.com', 'b.com', '*', 'a..b', '1.2.3.4', '[::1]', 'x*.com'], upstream_id: u1}, {id: s, uri: /, host: a, hosts: [b], upstream_id: u1}]", []string{
+			`routes[0].hosts[2]: "*" is not a valid host (a host name, optionally starting with "*.", or an IP address)`,
+			`routes[0].hosts[3]: "a..b" is not a valid host (a host name, optionally starting with "*.", or an IP address)`,
+			`routes[0].hosts[6]: "x*.com" is not a valid host (a host name, optionally starting with "*.", or an IP address)`,
+			"routes[1]: host and hosts are mutually exclusive",
+		}},
+		{"remote addrs", up + "routes: [{id: r, uri: /, remote_addrs: [10.0.0.0/8, '::1', 1.2.3.4/33, host], upstream_id: u1}, {id: s, uri: /, remote_addr: x, upstream_id: u1}]", []string{
+			`routes[0].remote_addrs[2]: "1.2.3.4/33" is not an IP address or CIDR prefix`,
+			`routes[0].remote_addrs[3]: "host" is not an IP address or CIDR prefix`,
+			`routes[1].remote_addr: "x" is not an IP address or CIDR prefix`,
+		}},
+		{"status", up + "routes: [{id: r, uri: /, status: 2, upstream_id: u1}]", []string{"routes[0].status: must be 0 (disabled) or 1 (enabled)"}},
+		{"route timeout needs all three", up + "routes: [{id: r, uri: /, timeout: {connect: 1, send: 0}, upstream_id: u1}]", []string{
+			"routes[0].timeout.send: must be > 0",
+			"routes[0].timeout.read: required when timeout is set",
+		}},
+		{"no upstream", "routes: [{id: r, uri: /}]", []string{"routes[0]: no upstream: set upstream, upstream_id or service_id"}},
+		{"upstream and upstream_id", up + "routes: [{id: r, uri: /, upstream_id: u1, upstream: {nodes: {}}}]", []string{"routes[0]: upstream and upstream_id are mutually exclusive"}},
+		{"dangling ids", up + "services: [{id: s1, upstream_id: nope}]\nroutes: [{id: r, uri: /, upstream_id: u2}, {id: q, uri: /, service_id: s2}]", []string{
+			`services[0].upstream_id: upstream "nope" not found`,
+			`routes[0].upstream_id: upstream "u2" not found`,
+			`routes[1].service_id: service "s2" not found`,
+		}},
+		{"service without upstream", up + "services: [{id: s1}]\nroutes: [{id: r, uri: /, service_id: s1}, {id: q, uri: /q, service_id: s1, upstream_id: u1}]", []string{
+			`routes[0]: no upstream: service "s1" has none, so set upstream or upstream_id`,
+		}},
+		{"inline upstream checked", "routes: [{id: r, uri: /, upstream: {id: 'a b', nodes: {'h:1': 1}, retries: -1}}]", []string{
+			"routes[0].upstream.id: must be 1..64 characters of a-z, A-Z, 0-9, '-', '_' or '.'",
+			"routes[0].upstream.retries: must be >= 0",
+		}},
+
+		// service
+		{"service", up + "services: [{id: s, upstream_id: u1, upstream: {nodes: {}}, hosts: []}, {id: t, hosts: ['a b']}]", []string{
+			"services[0]: upstream and upstream_id are mutually exclusive",
+			"services[0].hosts: must not be empty",
+			`services[1].hosts[0]: "a b" is not a valid host (a host name, optionally starting with "*.", or an IP address)`,
+		}},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			_, err := Parse("test.yaml", []byte(tc.src+"\n"))
+			equalStrings(t, "problems", problemsOf(t, err), tc.want)
+		})
+	}
+}
+
+func TestValidateChecks(t *testing.T) {
+	tests := []struct {
+		name   string
+		checks string
+		want   []string
+	}{
+		{"passive needs active", "{passive: {}}", []string{
+			"upstreams[0].checks.active: required when checks is set (passive checks need active probes to bring nodes back)",
+		}},
+		{"active ranges", "{active: {type: udp, timeout: 0, concurrency: 0, port: 0, host: 'a b', http_path: x, http_method: GETS, req_headers: ['X-A: 1', 'bad']}}", []string{
+			`upstreams[0].checks.active.type: must be one of http, https, tcp (got "udp")`,
+			"upstreams[0].checks.active.timeout: must be > 0",
+			"upstreams[0].checks.active.concurrency: must be >= 1",
+			`upstreams[0].checks.active.host: "a b" is not a valid host name or IP address`,
+			"upstreams[0].checks.active.port: must be 1..65535",
+			`upstreams[0].checks.active.http_path: must start with "/" and hold no spaces`,
+			`upstreams[0].checks.active.http_method: must be one of GET, HEAD, POST, PUT, DELETE, PATCH, OPTIONS (got "GETS")`,
+			`upstreams[0].checks.active.req_headers[1]: "bad" must be written "Name: value"`,
+		}},
+		{"active thresholds", "{active: {healthy: {interval: 0, http_statuses: [], successes: 255}, unhealthy: {interval: -1, http_statuses: [199, 500, 500], http_failures: 0, tcp_failures: 254, timeouts: 300}}}", []string{
+			"upstreams[0].checks.active.healthy.interval: must be >= 1",
+			"upstreams[0].checks.active.healthy.http_statuses: must not be empty",
+			"upstreams[0].checks.active.healthy.successes: must be 1..254",
+			"upstreams[0].checks.active.unhealthy.interval: must be >= 1",
+			"upstreams[0].checks.active.unhealthy.http_statuses[0]: must be 200..599",
+			"upstreams[0].checks.active.unhealthy.http_statuses[2]: duplicate status 500",
+			"upstreams[0].checks.active.unhealthy.http_failures: must be 1..254",
+			"upstreams[0].checks.active.unhealthy.timeouts: must be 1..254",
+		}},
+		{"passive thresholds", "{active: {}, passive: {type: x, healthy: {successes: 0}, unhealthy: {http_statuses: [600], tcp_failures: 0}}}", []string{
+			`upstreams[0].checks.passive.type: must be one of http, https, tcp (got "x")`,
+			"upstreams[0].checks.passive.healthy.successes: must be 1..254",
+			"upstreams[0].checks.passive.unhealthy.http_statuses[0]: must be 200..599",
+			"upstreams[0].checks.passive.unhealthy.tcp_failures: must be 1..254",
+		}},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			_, err := Parse("test.yaml", []byte("upstreams: [{id: u, nodes: {}, checks: "+tc.checks+"}]\n"))
+			got := problemsOf(t, err)
+			// The checks themselves are refused as unsupported; drop that line.
+			var invalid []string
+			for _, s := range got {
+				if s != "upstreams[0].checks: health checks are not supported yet" {
+					invalid = append(invalid, s)
+				}
+			}
+			equalStrings(t, "problems", invalid, tc.want)
+		})
+	}
+}
+
+func TestValidateChash(t *testing.T) {
+	tests := []struct {
+		name string
+		up   string
+		want []string
+	}{
+		{"key required", "type: chash", []string{"upstreams[0].key: required when type is chash"}},
+		{"consumer needs no key", "type: chash, hash_on: consumer", nil},
+		{"var key", "type: chash, key: remote_addr", nil},
+		{"arg key", "type: chash, key: arg_user", nil},
+		{"bad var key", "type: chash, key: nope", []string{
+			`upstreams[0].key: "nope" is not a variable hash_on vars accepts (uri, server_name, server_addr, request_uri, remote_port, remote_addr, query_string, host, hostname, mqtt_client_id, arg_*)`,
+		}},
+		{"header key", "type: chash, hash_on: header, key: X-User", nil},
+		{"bad cookie key", "type: chash, hash_on: cookie, key: 'a b'", []string{
+			`upstreams[0].key: "a b" is not a valid cookie name (a-z, A-Z, 0-9, '-', '_')`,
+		}},
+		{"combination key", "type: chash, hash_on: vars_combinations, key: '$host$uri'", nil},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			c, err := Parse("test.yaml", []byte("upstreams: [{id: u, nodes: {}, "+tc.up+"}]\n"))
+			if c != nil {
+				t.Fatal("Parse() accepted chash; want it refused as unsupported")
+			}
+			var invalid []string
+			for _, s := range problemsOf(t, err) {
+				if s != `upstreams[0].type: "chash" is not supported yet (roundrobin only)` {
+					invalid = append(invalid, s)
+				}
+			}
+			equalStrings(t, "problems", invalid, tc.want)
+		})
+	}
+}
+
+func TestValidateLines(t *testing.T) {
+	src := `gateway:
+  http:
+    listen: [":9080"]
+upstreams:
+  - id: u1
+    nodes:
+      "127.0.0.1:9001": 1
+      "127.0.0.1:0": 1
+    timeout:
+      connect: 0
+routes:
+  - id: r1
+    uri: /
+    upstream_id: u2
+  - id: r2
+    upstream_id: u1
+`
+	_, err := Parse("jetway.yaml", []byte(src))
+	want := "jetway.yaml:8: upstreams[0].nodes[1]: invalid node address \"127.0.0.1:0\": port must be a number 1..65535\n" +
+		"jetway.yaml:10: upstreams[0].timeout.connect: must be > 0\n" +
+		"jetway.yaml:14: routes[0].upstream_id: upstream \"u2\" not found\n" +
+		"jetway.yaml:15: routes[1]: uri or uris is required"
+	if err == nil || err.Error() != want {
+		t.Errorf("Parse() error =\n%v\nwant\n%s", err, want)
+	}
+	if !errors.Is(err, ErrInvalid) || errors.Is(err, ErrUnsupported) {
+		t.Errorf("errors.Is(ErrInvalid, ErrUnsupported) = %v, %v; want true, false", errors.Is(err, ErrInvalid), errors.Is(err, ErrUnsupported))
+	}
+}
+
+func TestValidateBuiltInGo(t *testing.T) {
+	c := &Config{
+		Upstreams: []Upstream{{ID: "u1", Nodes: Nodes{{Host: "127.0.0.1", Port: 9001, Weight: 1}}}},
+		Routes:    []Route{{ID: "r1", URI: "/", UpstreamID: "u1"}},
+	}
+	ApplyDefaults(c)
+	if err := Validate(c); err != nil {
+		t.Errorf("Validate() = %v; want nil", err)
+	}
+	c.Routes[0].UpstreamID = "u9"
+	err := Validate(c)
+	if got, want := err.Error(), `routes[0].upstream_id: upstream "u9" not found`; got != want {
+		t.Errorf("Validate() = %q; want %q", got, want)
+	}
+}

@@ -1,0 +1,48 @@
+package core
+
+import (
+	"bufio"
+	"sync"
+
+	"github.com/valyala/fasthttp"
+
+	"github.com/jetwayhq/jetway/lb"
+)
+
+// exchange is the per-request state of one proxied request: the upstream
+// request and response, the nodes tried, and the connection held while a
+// body streams. Exchanges are pooled; one belongs to one request at a time.
+type exchange struct {
+	req     fasthttp.Request
+	resp    fasthttp.Response
+	tried   lb.Tried
+	scratch []byte
+
+	body   clientBody
+	stream upstreamBody
+
+	// Held connection, set by roundTrip until released.
+	client *nodeClient
+	cc     any // fasthttp's *clientConn, whose type is unexported
+	br     *bufio.Reader
+}
+
+var exchangePool = sync.Pool{New: func() any {
+	x := &exchange{scratch: make([]byte, 0, 256)}
+	x.stream.x = x
+	return x
+}}
+
+func acquireExchange() *exchange { return exchangePool.Get().(*exchange) }
+
+// release resets x and returns it to the pool. The held connection must
+// have been released first.
+func (x *exchange) release() {
+	x.req.Reset()
+	x.resp.Reset()
+	x.tried.Reset()
+	x.body = clientBody{}
+	x.stream.reset()
+	x.client, x.cc, x.br = nil, nil, nil
+	exchangePool.Put(x)
+}

@@ -1,0 +1,33 @@
+//go:build !race
+
+package core
+
+import "testing"
+
+func TestFrontDoorCheckAllocs(t *testing.T) {
+	l := frontDoorLimits{}
+	for _, tc := range []struct {
+		name string
+		raw  string
+		pass bool
+	}{
+		{"browser request", fdBrowserRequest, true},
+		{"chunked upload", "POST /upload HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\n\r\n3\r\nabc\r\n0\r\n\r\n", true},
+		{"absolute-form", "GET http://a.example/x HTTP/1.1\r\nHost: a.example\r\n\r\n", true},
+		{"refused: obs-fold", "GET / HTTP/1.1\r\nHost: a\r\nX: a\r\n b\r\n\r\n", false},
+		{"refused: Host userinfo", "GET / HTTP/1.1\r\nHost: u@a\r\n\r\n", false},
+		{"refused: version", "GET / HTTP/1.2\r\nHost: a\r\n\r\n", false},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			ctx := fdParsed(t, tc.raw)
+			allocs := testing.AllocsPerRun(1000, func() {
+				if frontDoorCheck(ctx, l) != tc.pass {
+					t.Fatalf("frontDoorCheck = %v; want %v", !tc.pass, tc.pass)
+				}
+			})
+			if allocs != 0 {
+				t.Fatalf("frontDoorCheck allocates %.1f times per request; want 0", allocs)
+			}
+		})
+	}
+}

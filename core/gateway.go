@@ -1,0 +1,171 @@
+package core
+
+import (
+	"context"
+	"crypto/x509"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"reflect"
+	"sync"
+	"sync/atomic"
+
+	"github.com/valyala/fasthttp"
+
+	"github.com/jetwayhq/jetway/config"
+	"github.com/jetwayhq/jetway/upstream"
+)
+
+// ErrListenChanged is returned by Apply when a reload changes gateway.http
+// (listen addresses, limits, server timeouts), which only a restart can do.
+var ErrListenChanged = errors.New("jetway: gateway.http changed; restart to apply it")
+
+// ErrNotApplied is returned by Start before any config was applied.
+var ErrNotApplied = errors.New("jetway: no config applied")
+
+// Options configure a Gateway.
+type Options struct {
+	Logger *slog.Logger
+	// RootCAs verifies upstream certificates; nil means the system pool.
+	RootCAs *x509.CertPool
+}
+
+// Gateway is a running Jetway instance: the current snapshot, the live node
+// registry, the connection pools and the listeners.
+type Gateway struct {
+	log      *slog.Logger
+	rootCAs  *x509.CertPool
+	registry *upstream.Registry
+	clients  *clientPool
+	snap     atomic.Pointer[Snapshot]
+
+	mu        sync.Mutex // serializes Apply, Start and Shutdown
+	servers   []*fasthttp.Server
+	listeners []net.Listener
+	serveWG   sync.WaitGroup
+	started   bool
+	stopping  atomic.Bool
+}
+
+// New returns a Gateway with no config.
+func New(opts Options) *Gateway {
+	log := opts.Logger
+	if log == nil {
+		log = slog.Default()
+	}
+	return &Gateway{
+		log:      log,
+		rootCAs:  opts.RootCAs,
+		registry: upstream.NewRegistry(),
+		clients:  newClientPool(),
+	}
+}
+
+// Apply builds a snapshot from cfg and publishes it atomically. On error
+// nothing changes. Requests in flight finish on the snapshot they started
+// with.
+func (g *Gateway) Apply(cfg *config.Config) error {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	if old := g.snap.Load(); g.started && old != nil && !reflect.DeepEqual(old.http, cfg.Gateway.HTTP) {
+		return ErrListenChanged
+	}
+	s, err := g.build(cfg)
+	if err != nil {
+		return fmt.Errorf("building snapshot: %w", err)
+	}
+	g.snap.Store(s)
+	g.registry.Retain(s.nodeKeys)
+	g.clients.retain(s.clientKeys)
+	g.log.Info("config applied", "routes", len(s.routes), "upstreams", len(s.upstreams))
+	return nil
+}
+
+// Snapshot returns the published snapshot, or nil.
+func (g *Gateway) Snapshot() *Snapshot { return g.snap.Load() }
+
+// Start binds the listen addresses of the applied config and serves them
+// in background goroutines.
+func (g *Gateway) Start() error {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	s := g.snap.Load()
+	if s == nil {
+		return ErrNotApplied
+	}
+	if g.started {
+		return errors.New("jetway: already started")
+	}
+	var lns []net.Listener
+	for _, addr := range s.listen {
+		ln, err := net.Listen("tcp", addr)
+		if err != nil {
+			for _, l := range lns {
+				_ = l.Close()
+			}
+			return fmt.Errorf("listening on %s: %w", addr, err)
+		}
+		lns = append(lns, ln)
+	}
+	for _, ln := range lns {
+		srv := g.newServer(s)
+		g.servers = append(g.servers, srv)
+		g.listeners = append(g.listeners, ln)
+		g.serveWG.Add(1)
+		go func() {
+			defer g.serveWG.Done()
+			if err := srv.Serve(ln); err != nil && !g.stopping.Load() {
+				g.log.Error("serving", "addr", ln.Addr().String(), "err", err)
+			}
+		}()
+		g.log.Info("listening", "addr", ln.Addr().String())
+	}
+	g.started = true
+	return nil
+}
+
+// Addrs returns the bound listener addresses.
+func (g *Gateway) Addrs() []net.Addr {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	out := make([]net.Addr, len(g.listeners))
+	for i, ln := range g.listeners {
+		out[i] = ln.Addr()
+	}
+	return out
+}
+
+// Shutdown stops accepting connections, lets requests in flight finish
+// until ctx ends, then closes what is left.
+func (g *Gateway) Shutdown(ctx context.Context) error {
+	g.mu.Lock()
+	servers, listeners := g.servers, g.listeners
+	g.servers, g.listeners = nil, nil
+	g.stopping.Store(true)
+	g.mu.Unlock()
+	errs := make([]error, len(servers))
+	var wg sync.WaitGroup
+	for i, srv := range servers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			if err := srv.ShutdownWithContext(ctx); err != nil && !errors.Is(err, context.DeadlineExceeded) {
+				errs[i] = err
+			}
+		}()
+	}
+	wg.Wait()
+	// A Serve goroutine that had not yet registered its listener with
+	// fasthttp when Shutdown ran still holds it open: closing it here
+	// makes that Serve return.
+	for _, ln := range listeners {
+		_ = ln.Close()
+	}
+	g.serveWG.Wait()
+	g.clients.closeAll()
+	if ctx.Err() != nil {
+		return fmt.Errorf("jetway: drain cut short: %w", ctx.Err())
+	}
+	return errors.Join(errs...)
+}

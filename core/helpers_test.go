@@ -1,0 +1,115 @@
+package core
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/jetwayhq/jetway/config"
+)
+
+// testLogger logs to the test output at warn level and above.
+func testLogger(t testing.TB) *slog.Logger {
+	if os.Getenv("JETWAY_TEST_LOG") != "" {
+		return slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelDebug}))
+	}
+	return slog.New(slog.NewTextHandler(io.Discard, nil))
+}
+
+// mustParse parses a YAML config or fails the test.
+func mustParse(t testing.TB, yaml string) *config.Config {
+	t.Helper()
+	cfg, err := config.Parse("test.yaml", []byte(yaml))
+	if err != nil {
+		t.Fatalf("config:\n%v\n---\n%s", err, yaml)
+	}
+	return cfg
+}
+
+// startGateway applies yaml (whose gateway.http.listen is replaced by a
+// free port on 127.0.0.1) and starts serving. It returns the gateway and
+// its base URL.
+func startGateway(t testing.TB, yaml string) (*Gateway, string) {
+	t.Helper()
+	g := New(Options{Logger: testLogger(t)})
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr := ln.Addr().String()
+	ln.Close()
+	full := fmt.Sprintf("gateway:\n  http:\n    listen: [%q]\n", addr) + yaml
+	if err := g.Apply(mustParse(t, full)); err != nil {
+		t.Fatal(err)
+	}
+	if err := g.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		_ = g.Shutdown(ctx)
+	})
+	return g, "http://" + addr
+}
+
+// reapply applies yaml to a started gateway, keeping its listen address.
+func reapply(t testing.TB, g *Gateway, base, yaml string) error {
+	t.Helper()
+	addr := strings.TrimPrefix(base, "http://")
+	full := fmt.Sprintf("gateway:\n  http:\n    listen: [%q]\n", addr) + yaml
+	return g.Apply(mustParse(t, full))
+}
+
+// backend starts an in-process HTTP server on 127.0.0.1 and returns its
+// host:port.
+func backend(t testing.TB, h http.HandlerFunc) string {
+	t.Helper()
+	s := httptest.NewServer(h)
+	t.Cleanup(s.Close)
+	return strings.TrimPrefix(s.URL, "http://")
+}
+
+// named is a handler answering with its name.
+func named(name string) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		io.Copy(io.Discard, r.Body)
+		w.Header().Set("X-Backend", name)
+		io.WriteString(w, name)
+	}
+}
+
+// closedAddr returns a 127.0.0.1 address nothing listens on.
+func closedAddr(t testing.TB) string {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr := ln.Addr().String()
+	ln.Close()
+	return addr
+}
+
+// get sends a GET and returns status, body and the X-Backend header.
+func get(t testing.TB, c *http.Client, url string) (int, string, string) {
+	t.Helper()
+	resp, err := c.Get(url)
+	if err != nil {
+		t.Fatalf("GET %s: %v", url, err)
+	}
+	defer resp.Body.Close()
+	b, err := io.ReadAll(resp.Body)
+	if err != nil {
+		t.Fatalf("GET %s body: %v", url, err)
+	}
+	return resp.StatusCode, string(b), resp.Header.Get("X-Backend")
+}

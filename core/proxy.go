@@ -1,0 +1,185 @@
+package core
+
+import (
+	"net/netip"
+	"time"
+
+	"github.com/valyala/fasthttp"
+
+	"github.com/jetwayhq/jetway/lb"
+	"github.com/jetwayhq/jetway/upstream"
+)
+
+// serveHTTP is the request path: one snapshot load, the front-door checks,
+// a route match, then the proxied exchange.
+func (g *Gateway) serveHTTP(ctx *fasthttp.RequestCtx) {
+	s := g.snap.Load()
+	if !frontDoorCheck(ctx, s.limits) {
+		return
+	}
+	remote := remoteAddr(ctx)
+	i, ok := s.router.match(ctx.Method(), ctx.Host(), ctx.Path(), remote)
+	if !ok {
+		writeError(ctx, fasthttp.StatusNotFound)
+		return
+	}
+	rt := s.routes[i]
+	if rt.websocket && isUpgrade(ctx) {
+		g.tunnel(ctx, rt, remote)
+		return
+	}
+	g.proxy(ctx, s, rt, remote)
+}
+
+// remoteAddr is the client's TCP peer address.
+func remoteAddr(ctx *fasthttp.RequestCtx) netip.Addr {
+	a, _ := netip.AddrFromSlice(ctx.RemoteIP())
+	return a.Unmap()
+}
+
+// proxy sends the request to the route's upstream, retrying on other nodes
+// where that is safe, and relays the answer.
+func (g *Gateway) proxy(ctx *fasthttp.RequestCtx, s *Snapshot, rt *routeRT, remote netip.Addr) {
+	up := rt.up
+	x := acquireExchange()
+	x.scratch = buildRequest(&x.req, ctx, remote, x.scratch, false)
+	streamed := x.attachBody(ctx, s.clientIdle)
+	replayable := !streamed && isIdempotent(ctx.Method())
+	if ctx.IsHead() {
+		x.resp.SkipBody = true
+	}
+
+	var start time.Time
+	if up.retryTimeout > 0 {
+		start = time.Now()
+	}
+	var lastErr error
+	for attempt := 0; ; attempt++ {
+		i, ok := up.balancer.Pick(lb.PickInfo{Tried: &x.tried})
+		if !ok {
+			if lastErr == nil {
+				lastErr = ErrNoHealthyNode
+			}
+			break
+		}
+		x.tried.Add(i)
+		x.setHost(ctx, up, i)
+		node := up.targets[i].Node
+		node.Begin()
+		err := x.roundTrip(up.clients[i], rt.timeouts, replayable)
+		if err == nil {
+			g.relay(ctx, x, rt, node)
+			return
+		}
+		status, o := classify(err)
+		node.End(o, err)
+		lastErr = err
+		if o == upstream.ClientGone {
+			break
+		}
+		g.log.Warn("upstream attempt failed", "route", rt.id, "node", node.Addr(), "status", status, "attempt", attempt+1, "err", err)
+		// A connect failure sent nothing, so any request may go elsewhere;
+		// otherwise only a replayable request may.
+		if o != upstream.ConnectFailure && !replayable {
+			break
+		}
+		if o == upstream.ConnectFailure && streamed && x.body.started {
+			break
+		}
+		if attempt >= up.retries || (up.retryTimeout > 0 && time.Since(start) >= up.retryTimeout) {
+			break
+		}
+	}
+	status, _ := classify(lastErr)
+	if status == StatusClientClosedRequest {
+		g.log.Info("client closed the connection", "status", status, "route", rt.id)
+	}
+	writeError(ctx, status)
+	x.release()
+}
+
+// attachBody gives the upstream request the client's body: buffered when
+// it is small and complete (so it can be replayed), else streamed. It
+// reports whether the body streams.
+func (x *exchange) attachBody(ctx *fasthttp.RequestCtx, clientIdle time.Duration) bool {
+	cl := ctx.Request.Header.ContentLength()
+	switch {
+	case cl == 0 || cl == -2:
+		return false
+	case cl > 0 && cl <= bufferedBodyMax:
+		x.req.SetBodyRaw(ctx.Request.Body())
+		return false
+	}
+	x.body = clientBody{src: ctx.RequestBodyStream(), client: ctx.Conn(), clientIdle: clientIdle}
+	x.req.SetBodyStream(&x.body, cl)
+	return true
+}
+
+// setHost sets the upstream Host header for target i (pass_host).
+func (x *exchange) setHost(ctx *fasthttp.RequestCtx, up *upstreamRT, i int) {
+	switch up.passHost {
+	case passHostNode:
+		x.req.Header.SetHostBytes(up.nodeHost[i])
+	case passHostRewrite:
+		x.req.Header.SetHostBytes(up.upstreamHost)
+	default:
+		x.req.Header.SetHostBytes(ctx.Host())
+	}
+}
+
+// relay copies the upstream answer held by x to the client: small bodies
+// are read whole and the connection released at once; others stream and
+// the exchange ends when fasthttp closes the stream.
+func (g *Gateway) relay(ctx *fasthttp.RequestCtx, x *exchange, rt *routeRT, node *upstream.Node) {
+	resp := &x.resp
+	cl := resp.Header.ContentLength()
+	noBody := resp.SkipBody || noBodyStatus(resp.StatusCode())
+	if noBody || (cl >= 0 && cl <= bufferedBodyMax) {
+		var err error
+		if !noBody {
+			err = resp.ReadBody(x.br, 0)
+		}
+		x.finish(err == nil)
+		if err != nil {
+			status, o := classify(err)
+			node.End(o, err)
+			g.log.Warn("reading upstream body", "route", rt.id, "node", node.Addr(), "err", err)
+			writeError(ctx, status)
+			x.release()
+			return
+		}
+		node.End(upstream.Success, nil)
+		resp.Header.CopyTo(&ctx.Response.Header)
+		x.scratch = stripResponseHopHeaders(&ctx.Response.Header, false, x.scratch)
+		if noBody {
+			ctx.Response.SkipBody = true
+			ctx.Response.Header.SetContentLength(cl)
+		} else {
+			ctx.Response.SetBody(resp.Body())
+		}
+		x.release()
+		return
+	}
+	resp.StreamBody = true
+	if err := resp.ReadBody(x.br, 0); err != nil {
+		x.finish(false)
+		status, o := classify(err)
+		node.End(o, err)
+		writeError(ctx, status)
+		x.release()
+		return
+	}
+	resp.Header.CopyTo(&ctx.Response.Header)
+	x.scratch = stripResponseHopHeaders(&ctx.Response.Header, false, x.scratch)
+	st := &x.stream
+	st.ctx, st.node, st.routeID, st.readTimeout, st.g = ctx, node, rt.id, rt.timeouts.read, g
+	if cl < 0 {
+		cl = -1
+	}
+	ctx.Response.SetBodyStream(st, cl)
+}
+
+// noBodyStatus reports statuses that never carry a body (RFC 9110 §6.4.1).
+func noBodyStatus(sc int) bool {
+	return (sc >= 100 && sc < 200) || sc == fasthttp.StatusNoContent || sc == fasthttp.StatusNotModified
+}

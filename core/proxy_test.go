@@ -1,0 +1,488 @@
+package core
+
+import (
+	"bufio"
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+)
+
+func TestProxyWeightedRoundRobin(t *testing.T) {
+	a := backend(t, named("a"))
+	b := backend(t, named("b"))
+	_, base := startGateway(t, fmt.Sprintf(`
+upstreams:
+  - id: u1
+    nodes: {%q: 3, %q: 1}
+routes:
+  - id: r1
+    uri: /*
+    upstream_id: u1
+`, a, b))
+	c := &http.Client{}
+	var seq strings.Builder
+	for range 8 {
+		status, body, _ := get(t, c, base+"/x")
+		if status != 200 {
+			t.Fatalf("status = %d; want 200", status)
+		}
+		seq.WriteString(body)
+	}
+	// nginx's smooth weighted round robin for {a:3, b:1}: a a b a.
+	if got, want := seq.String(), "aabaaaba"; got != want {
+		t.Errorf("sequence = %q; want %q", got, want)
+	}
+}
+
+func TestProxyNoRoute(t *testing.T) {
+	a := backend(t, named("a"))
+	_, base := startGateway(t, fmt.Sprintf(`
+upstreams:
+  - id: u1
+    nodes: {%q: 1}
+routes:
+  - id: r1
+    uri: /only
+    upstream_id: u1
+`, a))
+	status, body, _ := get(t, http.DefaultClient, base+"/other")
+	if status != 404 || strings.TrimSpace(body) != `{"error_msg":"404 Route Not Found"}` {
+		t.Errorf("GET /other = %d %q; want 404 route not found", status, body)
+	}
+}
+
+func TestProxyErrorStatuses(t *testing.T) {
+	hang := backend(t, func(w http.ResponseWriter, r *http.Request) {
+		select {
+		case <-r.Context().Done():
+		case <-time.After(5 * time.Second):
+		}
+	})
+	refused := closedAddr(t)
+	_, base := startGateway(t, fmt.Sprintf(`
+upstreams:
+  - id: empty
+    nodes: []
+  - id: refused
+    nodes: {%q: 1}
+  - id: hang
+    nodes: {%q: 1}
+    timeout: {connect: 1, send: 1, read: 0.3}
+routes:
+  - {id: r503, uri: /503, upstream_id: empty}
+  - {id: r502, uri: /502, upstream_id: refused}
+  - {id: r504, uri: /504, upstream_id: hang}
+`, refused, hang))
+	for _, tc := range []struct {
+		path string
+		want int
+	}{
+		{"/503", 503}, {"/502", 502}, {"/504", 504},
+	} {
+		t.Run(tc.path, func(t *testing.T) {
+			start := time.Now()
+			status, body, _ := get(t, http.DefaultClient, base+tc.path)
+			if status != tc.want {
+				t.Errorf("GET %s = %d %q; want %d", tc.path, status, body, tc.want)
+			}
+			if !strings.Contains(body, "error_msg") {
+				t.Errorf("body = %q; want a JSON error_msg", body)
+			}
+			if tc.want == 504 && time.Since(start) > 2*time.Second {
+				t.Errorf("504 took %v; want about the 0.3 s read timeout", time.Since(start))
+			}
+		})
+	}
+}
+
+func TestProxyHopByHopAndForwardedHeaders(t *testing.T) {
+	var got http.Header
+	var gotHost string
+	var mu sync.Mutex
+	a := backend(t, func(w http.ResponseWriter, r *http.Request) {
+		mu.Lock()
+		got, gotHost = r.Header.Clone(), r.Host
+		mu.Unlock()
+		w.Header().Set("Connection", "X-Resp-Hop")
+		w.Header().Set("X-Resp-Hop", "1")
+		w.Header().Set("Keep-Alive", "timeout=5")
+		w.Header().Set("Proxy-Authenticate", "Basic")
+		w.Header().Set("X-End", "kept")
+		io.WriteString(w, "ok")
+	})
+	_, base := startGateway(t, fmt.Sprintf(`
+upstreams:
+  - id: u1
+    nodes: {%q: 1}
+routes:
+  - {id: r1, uri: /*, upstream_id: u1}
+`, a))
+	conn, err := net.Dial("tcp", strings.TrimPrefix(base, "http://"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	req := "GET /h?q=1 HTTP/1.1\r\nHost: example.com\r\n" +
+		"Connection: keep-alive, X-Hop\r\nX-Hop: secret\r\nKeep-Alive: 300\r\n" +
+		"Proxy-Connection: keep-alive\r\nProxy-Authorization: Basic Zm9v\r\n" +
+		"TE: trailers, deflate\r\nUpgrade: h2c\r\nX-Forwarded-For: 10.1.1.1\r\n" +
+		"X-End: e2e\r\n\r\n"
+	if _, err := io.WriteString(conn, req); err != nil {
+		t.Fatal(err)
+	}
+	resp, err := http.ReadResponse(bufio.NewReader(conn), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	io.ReadAll(resp.Body)
+	resp.Body.Close()
+
+	mu.Lock()
+	defer mu.Unlock()
+	for _, h := range []string{"X-Hop", "Keep-Alive", "Proxy-Connection", "Proxy-Authorization", "Upgrade"} {
+		if v := got.Get(h); v != "" {
+			t.Errorf("upstream got %s: %q; want it stripped", h, v)
+		}
+	}
+	if v := got.Get("Te"); v != "trailers" {
+		t.Errorf("upstream TE = %q; want trailers", v)
+	}
+	if v := got.Get("X-End"); v != "e2e" {
+		t.Errorf("upstream X-End = %q; want e2e", v)
+	}
+	if gotHost != "example.com" {
+		t.Errorf("upstream Host = %q; want example.com (pass_host pass)", gotHost)
+	}
+	for h, want := range map[string]string{
+		"X-Forwarded-For":   "10.1.1.1, 127.0.0.1",
+		"X-Real-Ip":         "127.0.0.1",
+		"X-Forwarded-Proto": "http",
+		"X-Forwarded-Host":  "example.com",
+		"X-Forwarded-Port":  base[strings.LastIndex(base, ":")+1:],
+	} {
+		if v := got.Get(h); v != want {
+			t.Errorf("upstream %s = %q; want %q", h, v, want)
+		}
+	}
+	for _, h := range []string{"X-Resp-Hop", "Keep-Alive", "Proxy-Authenticate"} {
+		if v := resp.Header.Get(h); v != "" {
+			t.Errorf("client got %s: %q; want it stripped", h, v)
+		}
+	}
+	if v := resp.Header.Get("X-End"); v != "kept" {
+		t.Errorf("client X-End = %q; want kept", v)
+	}
+}
+
+func TestProxyPassHost(t *testing.T) {
+	hosts := make(chan string, 1)
+	a := backend(t, func(w http.ResponseWriter, r *http.Request) { hosts <- r.Host })
+	for _, tc := range []struct {
+		name, extra, want string
+	}{
+		{"pass", "pass_host: pass", "client.example"},
+		{"node", "pass_host: node", a},
+		{"rewrite", "{pass_host: rewrite, upstream_host: up.example}", "up.example"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			extra := tc.extra
+			if !strings.HasPrefix(extra, "{") {
+				extra = "{" + extra + "}"
+			}
+			_, base := startGateway(t, fmt.Sprintf(`
+upstreams:
+  - id: u1
+    nodes: {%q: 1}
+    %s
+routes:
+  - {id: r1, uri: /*, upstream_id: u1}
+`, a, strings.Trim(strings.ReplaceAll(extra, ", ", "\n    "), "{}")))
+			req, _ := http.NewRequest("GET", base+"/", nil)
+			req.Host = "client.example"
+			resp, err := http.DefaultClient.Do(req)
+			if err != nil {
+				t.Fatal(err)
+			}
+			resp.Body.Close()
+			if got := <-hosts; got != tc.want {
+				t.Errorf("upstream Host = %q; want %q", got, tc.want)
+			}
+		})
+	}
+}
+
+func TestProxyRetriesConnectFailureAnyMethod(t *testing.T) {
+	a := backend(t, named("a"))
+	dead := closedAddr(t)
+	_, base := startGateway(t, fmt.Sprintf(`
+upstreams:
+  - id: u1
+    nodes: {%q: 1, %q: 1}
+routes:
+  - {id: r1, uri: /*, upstream_id: u1}
+`, dead, a))
+	for i := range 6 {
+		resp, err := http.Post(base+"/p", "text/plain", strings.NewReader("body"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		b, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		if resp.StatusCode != 200 || string(b) != "a" {
+			t.Fatalf("POST #%d = %d %q; want 200 from a (connect failure retried)", i, resp.StatusCode, b)
+		}
+	}
+}
+
+// dropper reads a request and closes the connection without answering; it
+// counts the requests it saw.
+func dropper(t *testing.T) (string, *atomic.Int32) {
+	var n atomic.Int32
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { ln.Close() })
+	go func() {
+		for {
+			c, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			go func() {
+				defer c.Close()
+				r, err := http.ReadRequest(bufio.NewReader(c))
+				if err != nil {
+					return
+				}
+				io.Copy(io.Discard, r.Body)
+				n.Add(1)
+			}()
+		}
+	}()
+	return ln.Addr().String(), &n
+}
+
+func TestProxyNeverReplaysPostThatReachedBackend(t *testing.T) {
+	d1, n1 := dropper(t)
+	d2, n2 := dropper(t)
+	_, base := startGateway(t, fmt.Sprintf(`
+upstreams:
+  - id: u1
+    nodes: {%q: 1, %q: 1}
+routes:
+  - {id: r1, uri: /*, upstream_id: u1}
+`, d1, d2))
+	resp, err := http.Post(base+"/p", "text/plain", strings.NewReader("once"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != 502 {
+		t.Errorf("POST status = %d; want 502", resp.StatusCode)
+	}
+	if got := n1.Load() + n2.Load(); got != 1 {
+		t.Errorf("backends saw %d POSTs; want exactly 1", got)
+	}
+	resp, err = http.Get(base + "/g")
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if got := n1.Load() + n2.Load(); got != 3 {
+		t.Errorf("after a GET backends saw %d requests; want 3 (GET retried on the other node)", got)
+	}
+}
+
+func TestProxyStaleKeepaliveNeverReachesClient(t *testing.T) {
+	// The backend closes idle keep-alive connections after 50 ms; with one
+	// node and no retries, a GET after the close must still succeed.
+	srv := &http.Server{Handler: named("a"), IdleTimeout: 50 * time.Millisecond}
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	go srv.Serve(ln)
+	t.Cleanup(func() { srv.Close() })
+	_, base := startGateway(t, fmt.Sprintf(`
+upstreams:
+  - id: u1
+    nodes: {%q: 1}
+    retries: 0
+routes:
+  - {id: r1, uri: /*, upstream_id: u1}
+`, ln.Addr().String()))
+	c := &http.Client{}
+	for i := range 5 {
+		status, body, _ := get(t, c, base+"/")
+		if status != 200 || body != "a" {
+			t.Fatalf("GET #%d = %d %q; want 200 a", i, status, body)
+		}
+		time.Sleep(120 * time.Millisecond)
+	}
+}
+
+func TestProxyKeepalivePoolRequests(t *testing.T) {
+	var conns atomic.Int32
+	srv := &http.Server{Handler: named("a"), ConnState: func(c net.Conn, s http.ConnState) {
+		if s == http.StateNew {
+			conns.Add(1)
+		}
+	}}
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	go srv.Serve(ln)
+	t.Cleanup(func() { srv.Close() })
+	_, base := startGateway(t, fmt.Sprintf(`
+upstreams:
+  - id: u1
+    nodes: {%q: 1}
+    keepalive_pool: {size: 4, idle_timeout: 30, requests: 3}
+routes:
+  - {id: r1, uri: /*, upstream_id: u1}
+`, ln.Addr().String()))
+	c := &http.Client{}
+	for range 9 {
+		if status, _, _ := get(t, c, base+"/"); status != 200 {
+			t.Fatalf("status = %d", status)
+		}
+	}
+	if got := conns.Load(); got != 3 {
+		t.Errorf("upstream connections = %d; want 3 (9 sequential requests, 3 per connection)", got)
+	}
+}
+
+func TestProxyBodiesBothWays(t *testing.T) {
+	a := backend(t, func(w http.ResponseWriter, r *http.Request) {
+		b, _ := io.ReadAll(r.Body)
+		json.NewEncoder(w).Encode(map[string]any{"len": len(b), "te": r.TransferEncoding, "cl": r.ContentLength})
+	})
+	_, base := startGateway(t, fmt.Sprintf(`
+upstreams:
+  - id: u1
+    nodes: {%q: 1}
+routes:
+  - {id: r1, uri: /*, upstream_id: u1}
+`, a))
+	for _, n := range []int{1, 1000, bufferedBodyMax, bufferedBodyMax + 1, 3 << 20} {
+		body := bytes.Repeat([]byte("x"), n)
+		resp, err := http.Post(base+"/u", "application/octet-stream", bytes.NewReader(body))
+		if err != nil {
+			t.Fatal(err)
+		}
+		var got struct{ Len int }
+		json.NewDecoder(resp.Body).Decode(&got)
+		resp.Body.Close()
+		if got.Len != n {
+			t.Errorf("upload of %d bytes: backend read %d", n, got.Len)
+		}
+	}
+	// A chunked upload of unknown length.
+	pr, pw := io.Pipe()
+	go func() {
+		for range 100 {
+			pw.Write(bytes.Repeat([]byte("y"), 1000))
+		}
+		pw.Close()
+	}()
+	resp, err := http.Post(base+"/u", "application/octet-stream", pr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got struct{ Len int }
+	json.NewDecoder(resp.Body).Decode(&got)
+	resp.Body.Close()
+	if got.Len != 100000 {
+		t.Errorf("chunked upload: backend read %d; want 100000", got.Len)
+	}
+}
+
+func TestProxyResponseCutShortStaysCutShort(t *testing.T) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { ln.Close() })
+	go func() {
+		for {
+			c, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			go func() {
+				defer c.Close()
+				r, err := http.ReadRequest(bufio.NewReader(c))
+				if err != nil {
+					return
+				}
+				if r.URL.Path == "/chunked" {
+					io.WriteString(c, "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n")
+					for range 20 {
+						io.WriteString(c, "1000\r\n"+strings.Repeat("c", 0x1000)+"\r\n")
+					}
+					return // no final chunk
+				}
+				io.WriteString(c, "HTTP/1.1 200 OK\r\nContent-Length: 1000000\r\n\r\n")
+				c.Write(bytes.Repeat([]byte("z"), 300000))
+			}()
+		}
+	}()
+	_, base := startGateway(t, fmt.Sprintf(`
+upstreams:
+  - id: u1
+    nodes: {%q: 1}
+routes:
+  - {id: r1, uri: /*, upstream_id: u1}
+`, ln.Addr().String()))
+	for _, path := range []string{"/fixed", "/chunked"} {
+		t.Run(path, func(t *testing.T) {
+			resp, err := http.Get(base + path)
+			if err != nil {
+				t.Fatal(err)
+			}
+			n, err := io.Copy(io.Discard, resp.Body)
+			resp.Body.Close()
+			if err == nil {
+				t.Errorf("read %d bytes and a clean end; want the body visibly cut short", n)
+			}
+		})
+	}
+}
+
+func TestProxyHeadKeepsContentLength(t *testing.T) {
+	a := backend(t, func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Length", "12345")
+		if r.Method != "HEAD" {
+			w.Write(bytes.Repeat([]byte("h"), 12345))
+		}
+	})
+	_, base := startGateway(t, fmt.Sprintf(`
+upstreams:
+  - id: u1
+    nodes: {%q: 1}
+routes:
+  - {id: r1, uri: /*, upstream_id: u1}
+`, a))
+	resp, err := http.Head(base + "/")
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.ContentLength != 12345 {
+		t.Errorf("HEAD Content-Length = %d; want 12345", resp.ContentLength)
+	}
+	status, body, _ := get(t, http.DefaultClient, base+"/")
+	if status != 200 || len(body) != 12345 {
+		t.Errorf("GET after HEAD = %d, %d bytes; want 200, 12345", status, len(body))
+	}
+}

@@ -1,0 +1,340 @@
+package core
+
+import (
+	"crypto/sha256"
+	"crypto/tls"
+	"crypto/x509"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"net"
+	"net/netip"
+	"os"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/jetwayhq/jetway/config"
+	"github.com/jetwayhq/jetway/lb"
+)
+
+// Snapshot is one immutable, fully built configuration. The request path
+// loads it once per request; it is never modified after publication.
+type Snapshot struct {
+	router    *router
+	routes    []*routeRT
+	upstreams map[string]*upstreamRT
+	listen    []string
+	limits    frontDoorLimits
+	http      config.HTTP
+
+	// readHeaderTimeout bounds reading a request's headers; idleTimeout
+	// closes idle client connections; clientIdle bounds the wait between
+	// reads of a streamed request body (nginx client_body_timeout).
+	readHeaderTimeout time.Duration
+	idleTimeout       time.Duration
+	clientIdle        time.Duration
+
+	nodeKeys   map[string]struct{}
+	clientKeys map[clientKey]struct{}
+}
+
+// routeRT is a route as the request path uses it.
+type routeRT struct {
+	id        string
+	up        *upstreamRT
+	timeouts  timeouts
+	websocket bool
+}
+
+// passHost says which Host header goes upstream.
+type passHost uint8
+
+const (
+	passHostPass passHost = iota
+	passHostNode
+	passHostRewrite
+)
+
+// upstreamRT is an upstream as the request path uses it. Slices are indexed
+// by the target index a Balancer returns.
+type upstreamRT struct {
+	id       string
+	targets  []lb.Target
+	clients  []*nodeClient
+	nodeHost [][]byte // Host header for pass_host: node
+	balancer lb.Balancer
+
+	retries      int
+	retryTimeout time.Duration
+	passHost     passHost
+	upstreamHost []byte
+	https        bool
+	timeouts     timeouts
+}
+
+// timeouts are an upstream's connect, send and read timeouts.
+type timeouts struct {
+	connect, send, read time.Duration
+}
+
+// builder carries the shared state of one snapshot build.
+type builder struct {
+	g    *Gateway
+	snap *Snapshot
+	ca   *x509.CertPool
+}
+
+// build turns a validated config into a Snapshot, reusing live node state
+// and connection pools held by g.
+func (g *Gateway) build(cfg *config.Config) (*Snapshot, error) {
+	s := &Snapshot{
+		upstreams:  make(map[string]*upstreamRT),
+		listen:     append([]string(nil), cfg.Gateway.HTTP.Listen...),
+		limits:     frontDoorLimits{MaxHeaderBytes: cfg.Gateway.HTTP.MaxHeaderBytes, MaxRequestLineBytes: cfg.Gateway.HTTP.MaxRequestLineBytes},
+		nodeKeys:   make(map[string]struct{}),
+		clientKeys: make(map[clientKey]struct{}),
+		http:       cfg.Gateway.HTTP,
+
+		readHeaderTimeout: seconds(cfg.Gateway.HTTP.ReadHeaderTimeout),
+		idleTimeout:       seconds(cfg.Gateway.HTTP.IdleTimeout),
+		clientIdle:        seconds(cfg.Gateway.HTTP.ReadHeaderTimeout),
+	}
+	b := &builder{g: g, snap: s}
+	for i := range cfg.Upstreams {
+		u := &cfg.Upstreams[i]
+		rt, err := b.upstream(u.ID, u)
+		if err != nil {
+			return nil, fmt.Errorf("upstreams[%d]: %w", i, err)
+		}
+		s.upstreams[u.ID] = rt
+	}
+	services := make(map[string]*config.Service, len(cfg.Services))
+	for i := range cfg.Services {
+		services[cfg.Services[i].ID] = &cfg.Services[i]
+	}
+	specs := make([]routeSpec, 0, len(cfg.Routes))
+	for i := range cfg.Routes {
+		r := &cfg.Routes[i]
+		if r.Status != nil && *r.Status == 0 {
+			continue
+		}
+		rt, spec, err := b.route(r, services)
+		if err != nil {
+			return nil, fmt.Errorf("routes[%d]: %w", i, err)
+		}
+		s.routes = append(s.routes, rt)
+		specs = append(specs, spec)
+	}
+	rtr, err := newRouter(specs)
+	if err != nil {
+		return nil, err
+	}
+	s.router = rtr
+	return s, nil
+}
+
+func (b *builder) route(r *config.Route, services map[string]*config.Service) (*routeRT, routeSpec, error) {
+	rt := &routeRT{id: r.ID}
+	var svc *config.Service
+	if r.ServiceID != "" {
+		svc = services[r.ServiceID]
+		if svc == nil {
+			return nil, routeSpec{}, fmt.Errorf("service_id %q: no such service", r.ServiceID)
+		}
+	}
+	switch {
+	case r.Upstream != nil:
+		up, err := b.upstream("route:"+r.ID, r.Upstream)
+		if err != nil {
+			return nil, routeSpec{}, fmt.Errorf("upstream: %w", err)
+		}
+		rt.up = up
+	case r.UpstreamID != "":
+		rt.up = b.snap.upstreams[r.UpstreamID]
+	case svc != nil && svc.Upstream != nil:
+		up, err := b.upstream("service:"+svc.ID, svc.Upstream)
+		if err != nil {
+			return nil, routeSpec{}, fmt.Errorf("service %q upstream: %w", svc.ID, err)
+		}
+		rt.up = up
+	case svc != nil && svc.UpstreamID != "":
+		rt.up = b.snap.upstreams[svc.UpstreamID]
+	}
+	if rt.up == nil {
+		return nil, routeSpec{}, errors.New("no upstream")
+	}
+	rt.timeouts = rt.up.timeouts
+	if r.Timeout != nil {
+		rt.timeouts = toTimeouts(r.Timeout)
+	}
+	switch {
+	case r.EnableWebsocket != nil:
+		rt.websocket = *r.EnableWebsocket
+	case svc != nil && svc.EnableWebsocket != nil:
+		rt.websocket = *svc.EnableWebsocket
+	}
+
+	spec := routeSpec{Methods: r.Methods, Priority: r.Priority}
+	spec.URIs = r.URIs
+	if r.URI != "" {
+		spec.URIs = []string{r.URI}
+	}
+	spec.Hosts = r.Hosts
+	if r.Host != "" {
+		spec.Hosts = []string{r.Host}
+	}
+	if len(spec.Hosts) == 0 && svc != nil {
+		spec.Hosts = svc.Hosts
+	}
+	addrs := r.RemoteAddrs
+	if r.RemoteAddr != "" {
+		addrs = []string{r.RemoteAddr}
+	}
+	for _, a := range addrs {
+		p, err := parsePrefix(a)
+		if err != nil {
+			return nil, routeSpec{}, fmt.Errorf("remote_addrs: %w", err)
+		}
+		spec.RemoteAddrs = append(spec.RemoteAddrs, p)
+	}
+	return rt, spec, nil
+}
+
+// parsePrefix reads an IP or a CIDR; a single IP becomes a full-length prefix.
+func parsePrefix(s string) (netip.Prefix, error) {
+	if strings.Contains(s, "/") {
+		p, err := netip.ParsePrefix(s)
+		return p.Masked(), err
+	}
+	a, err := netip.ParseAddr(s)
+	if err != nil {
+		return netip.Prefix{}, err
+	}
+	return netip.PrefixFrom(a.Unmap(), a.Unmap().BitLen()), nil
+}
+
+func toTimeouts(t *config.Timeout) timeouts {
+	return timeouts{connect: seconds(t.Connect), send: seconds(t.Send), read: seconds(t.Read)}
+}
+
+func seconds(s config.Seconds) time.Duration { return time.Duration(float64(s) * float64(time.Second)) }
+
+func (b *builder) upstream(id string, u *config.Upstream) (*upstreamRT, error) {
+	rt := &upstreamRT{
+		id:           id,
+		retryTimeout: seconds(u.RetryTimeout),
+		upstreamHost: []byte(u.UpstreamHost),
+		https:        u.Scheme == "https",
+	}
+	if u.Timeout != nil {
+		rt.timeouts = toTimeouts(u.Timeout)
+	}
+	switch u.PassHost {
+	case "node":
+		rt.passHost = passHostNode
+	case "rewrite":
+		rt.passHost = passHostRewrite
+	}
+	var tlsBase *tls.Config
+	var tlsDigest string
+	if rt.https {
+		var err error
+		tlsBase, tlsDigest, err = b.upstreamTLS(u)
+		if err != nil {
+			return nil, err
+		}
+	}
+	kp := u.KeepalivePool
+	for _, n := range u.Nodes {
+		addr := net.JoinHostPort(n.Host, strconv.Itoa(n.Port))
+		node := b.g.registry.Get(addr)
+		b.snap.nodeKeys[addr] = struct{}{}
+		key := clientKey{addr: addr, size: kp.Size, idleTimeout: seconds(kp.IdleTimeout), requests: kp.Requests}
+		var tc *tls.Config
+		if tlsBase != nil {
+			tc = tlsBase.Clone()
+			tc.ServerName = sniFor(rt, n.Host)
+			key.tls = tlsDigest + "|" + tc.ServerName
+		}
+		b.snap.clientKeys[key] = struct{}{}
+		rt.targets = append(rt.targets, lb.Target{Node: node, Weight: n.Weight, Priority: n.Priority})
+		rt.clients = append(rt.clients, b.g.clients.get(key, tc))
+		rt.nodeHost = append(rt.nodeHost, []byte(hostHeaderFor(n.Host, n.Port, rt.https)))
+	}
+	rt.retries = len(rt.targets) - 1
+	if u.Retries != nil {
+		rt.retries = *u.Retries
+	}
+	rt.retries = max(rt.retries, 0)
+	rt.balancer = lb.NewRoundRobin(rt.targets)
+	return rt, nil
+}
+
+// sniFor is the TLS server name for a node: the Host the upstream request
+// carries when that is fixed per node (pass_host node or rewrite), else the
+// node's own host (nginx's proxy_ssl_name default).
+func sniFor(rt *upstreamRT, nodeHost string) string {
+	if rt.passHost == passHostRewrite {
+		h, _, err := net.SplitHostPort(string(rt.upstreamHost))
+		if err != nil {
+			return string(rt.upstreamHost)
+		}
+		return h
+	}
+	return nodeHost
+}
+
+// hostHeaderFor is the Host header naming a node, without the scheme's
+// default port.
+func hostHeaderFor(host string, port int, https bool) string {
+	if (!https && port == 80) || (https && port == 443) {
+		if strings.Contains(host, ":") {
+			return "[" + host + "]"
+		}
+		return host
+	}
+	return net.JoinHostPort(host, strconv.Itoa(port))
+}
+
+// upstreamTLS builds the TLS settings of a scheme: https upstream and a
+// digest of them for the client pool key.
+func (b *builder) upstreamTLS(u *config.Upstream) (*tls.Config, string, error) {
+	tc := &tls.Config{MinVersion: tls.VersionTLS12, RootCAs: b.g.rootCAs}
+	h := sha256.New()
+	verify := true
+	if u.TLS != nil {
+		if u.TLS.Verify != nil {
+			verify = *u.TLS.Verify
+		}
+		if u.TLS.ClientCert != "" {
+			certPEM, err := pemOrFile(u.TLS.ClientCert)
+			if err != nil {
+				return nil, "", fmt.Errorf("tls.client_cert: %w", err)
+			}
+			keyPEM, err := pemOrFile(u.TLS.ClientKey)
+			if err != nil {
+				return nil, "", fmt.Errorf("tls.client_key: %w", err)
+			}
+			cert, err := tls.X509KeyPair(certPEM, keyPEM)
+			if err != nil {
+				return nil, "", fmt.Errorf("tls.client_cert: %w", err)
+			}
+			tc.Certificates = []tls.Certificate{cert}
+			h.Write(certPEM)
+			h.Write(keyPEM)
+		}
+	}
+	tc.InsecureSkipVerify = !verify //nolint:gosec // explicit opt-out by tls.verify: false
+	fmt.Fprintf(h, "verify=%t", verify)
+	return tc, hex.EncodeToString(h.Sum(nil)), nil
+}
+
+// pemOrFile returns s when it holds PEM, else the contents of the file it
+// names.
+func pemOrFile(s string) ([]byte, error) {
+	if strings.HasPrefix(strings.TrimSpace(s), "-----BEGIN") {
+		return []byte(s), nil
+	}
+	return os.ReadFile(s)
+}

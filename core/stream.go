@@ -1,0 +1,99 @@
+package core
+
+import (
+	"io"
+	"net"
+	"time"
+
+	"github.com/valyala/fasthttp"
+
+	"github.com/jetwayhq/jetway/upstream"
+)
+
+// clientBody streams a request body from the client to the upstream. It
+// refreshes both sides' deadlines per read, so a long upload is bounded by
+// the idle time between reads, not by its total length, and it remembers a
+// client-side failure so that it is not counted against the node.
+type clientBody struct {
+	src         io.Reader
+	client      net.Conn
+	clientIdle  time.Duration
+	upstream    net.Conn
+	sendTimeout time.Duration
+	started     bool
+	clientErr   error
+}
+
+// Read implements io.Reader. It has no Close, so fasthttp leaves the
+// server's own request stream alone after writing the upstream request.
+func (b *clientBody) Read(p []byte) (int, error) {
+	b.started = true
+	if b.clientIdle > 0 {
+		_ = b.client.SetReadDeadline(time.Now().Add(b.clientIdle))
+	}
+	n, err := b.src.Read(p)
+	if err != nil && err != io.EOF {
+		b.clientErr = err
+	}
+	if n > 0 && b.sendTimeout > 0 && b.upstream != nil {
+		_ = b.upstream.SetWriteDeadline(time.Now().Add(b.sendTimeout))
+	}
+	return n, err
+}
+
+// upstreamBody streams an upstream response body to the client. fasthttp
+// calls CloseWithError once the body is written or abandoned; that ends the
+// exchange: the connection goes back to the pool only when the body was
+// read to its end, and the node gets its outcome.
+type upstreamBody struct {
+	x           *exchange
+	ctx         *fasthttp.RequestCtx
+	node        *upstream.Node
+	routeID     string
+	readTimeout time.Duration
+	eof         bool
+	upErr       error
+	g           *Gateway
+}
+
+func (s *upstreamBody) reset() {
+	*s = upstreamBody{x: s.x}
+}
+
+// Read implements io.Reader over the upstream body. A body cut short by
+// the upstream returns an error, so the client sees it cut short too.
+func (s *upstreamBody) Read(p []byte) (int, error) {
+	if s.readTimeout > 0 {
+		_ = netConn(s.x.cc).SetReadDeadline(time.Now().Add(s.readTimeout))
+	}
+	_ = s.ctx.Conn().SetWriteDeadline(time.Now().Add(clientSendTimeout))
+	n, err := s.x.resp.BodyStream().Read(p)
+	switch {
+	case err == io.EOF:
+		s.eof = true
+	case err != nil:
+		s.upErr = err
+	}
+	return n, err
+}
+
+// CloseWithError implements fasthttp.ReadCloserWithError. werr is the
+// error that stopped the write to the client, if any.
+func (s *upstreamBody) CloseWithError(werr error) error {
+	x := s.x
+	_ = x.resp.CloseBodyStream()
+	x.finish(s.eof && s.upErr == nil && werr == nil)
+	switch {
+	case s.upErr != nil:
+		_, o := classify(s.upErr)
+		s.node.End(o, s.upErr)
+		s.g.log.Warn("upstream body cut short", "route", s.routeID, "node", s.node.Addr(), "err", s.upErr)
+	case werr != nil && !s.eof:
+		s.node.End(upstream.ClientGone, nil)
+		s.g.log.Info("client closed the connection", "status", StatusClientClosedRequest, "route", s.routeID, "node", s.node.Addr(), "err", werr)
+	default:
+		s.node.End(upstream.Success, nil)
+	}
+	x.release()
+	return nil
+}

@@ -1,0 +1,141 @@
+package core
+
+import (
+	"bufio"
+	"errors"
+	"io"
+	"net"
+	"syscall"
+	"time"
+
+	"github.com/valyala/fasthttp"
+)
+
+// connOp calls a HostClient connection method (ReleaseConn, CloseConn) on a
+// connection held as any: fasthttp's connection type is unexported, so its
+// methods are reached through method expressions with the type inferred.
+func connOp[C any](op func(*fasthttp.HostClient, C), hc *fasthttp.HostClient, cc any) {
+	op(hc, cc.(C))
+}
+
+// netConn returns the net.Conn of a held connection.
+func netConn(cc any) *countedConn {
+	return cc.(interface{ Conn() net.Conn }).Conn().(*countedConn)
+}
+
+// roundTrip sends x.req to node client c and reads the response header
+// into x.resp. On success the connection stays held by x (x.cc, x.br) until
+// finish. replayable says the request may be sent again: a request that
+// fails on a reused keep-alive connection before any response byte came
+// back (the backend closed it while idle) is then resent once on a fresh
+// connection, and never reaches the client as an error.
+func (x *exchange) roundTrip(c *nodeClient, t timeouts, replayable bool) error {
+	hc := c.hc
+	for fresh := false; ; fresh = true {
+		cc, err := hc.AcquireConn(t.connect, false)
+		if err != nil {
+			return err
+		}
+		conn := netConn(cc)
+		reused := conn.requests > 0
+		if c.maxRequests > 0 && conn.requests+1 >= c.maxRequests {
+			x.req.Header.SetConnectionClose()
+		} else {
+			x.req.Header.ResetConnectionClose()
+		}
+		if err = conn.SetWriteDeadline(deadline(t.send)); err == nil {
+			bw := hc.AcquireWriter(conn)
+			x.body.upstream = conn
+			x.body.sendTimeout = t.send
+			err = x.req.Write(bw)
+			if err == nil {
+				err = bw.Flush()
+			}
+			hc.ReleaseWriter(bw)
+		}
+		if err != nil {
+			connOp((*fasthttp.HostClient).CloseConn, hc, cc)
+			if x.body.clientErr != nil {
+				return ErrClientGone
+			}
+			if reused && !fresh && replayable && isStale(err) {
+				continue
+			}
+			return err
+		}
+		if err = conn.SetReadDeadline(deadline(t.read)); err != nil {
+			connOp((*fasthttp.HostClient).CloseConn, hc, cc)
+			return err
+		}
+		br := hc.AcquireReader(conn)
+		err = readResponseHeader(&x.resp, br)
+		if err != nil {
+			hc.ReleaseReader(br)
+			connOp((*fasthttp.HostClient).CloseConn, hc, cc)
+			if reused && !fresh && replayable && isStale(err) {
+				continue
+			}
+			return err
+		}
+		conn.requests++
+		x.client, x.cc, x.br = c, cc, br
+		return nil
+	}
+}
+
+// finish gives the held connection back: to the idle pool when reusable
+// is true and the pool has room, else it is closed.
+func (x *exchange) finish(reusable bool) {
+	c := x.client
+	if c == nil {
+		return
+	}
+	hc := c.hc
+	hc.ReleaseReader(x.br)
+	conn := netConn(x.cc)
+	if !reusable || x.resp.ConnectionClose() || x.req.Header.ConnectionClose() ||
+		(c.maxRequests > 0 && conn.requests >= c.maxRequests) ||
+		hc.IdleConnsCount() >= c.idleMax {
+		connOp((*fasthttp.HostClient).CloseConn, hc, x.cc)
+	} else {
+		connOp((*fasthttp.HostClient).ReleaseConn, hc, x.cc)
+	}
+	x.client, x.cc, x.br = nil, nil, nil
+}
+
+// readResponseHeader reads the final response header, skipping interim 1xx
+// answers other than 101 (RFC 9110 §15.2).
+func readResponseHeader(resp *fasthttp.Response, br *bufio.Reader) error {
+	for n := 0; ; n++ {
+		if err := resp.Header.Read(br); err != nil {
+			return err
+		}
+		if sc := resp.StatusCode(); sc < 100 || sc > 199 || sc == fasthttp.StatusSwitchingProtocols {
+			return nil
+		}
+		if n == maxInterimResponses {
+			return errTooManyInterim
+		}
+	}
+}
+
+// maxInterimResponses bounds the 1xx answers read before the final one.
+const maxInterimResponses = 16
+
+var errTooManyInterim = errors.New("jetway: too many interim 1xx responses from upstream")
+
+// isStale reports whether err is what a keep-alive connection closed by
+// the peer while idle produces: EOF or a reset before any response byte.
+func isStale(err error) bool {
+	return errors.Is(err, io.EOF) ||
+		errors.Is(err, syscall.ECONNRESET) || errors.Is(err, syscall.EPIPE) ||
+		errors.Is(err, fasthttp.ErrConnectionClosed)
+}
+
+// deadline returns the absolute deadline for a timeout; zero means none.
+func deadline(d time.Duration) time.Time {
+	if d <= 0 {
+		return time.Time{}
+	}
+	return time.Now().Add(d)
+}
