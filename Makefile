@@ -1,0 +1,57 @@
+# Jetway: build, test and demo. Needs only Go; run `make help` for targets.
+
+GO      ?= go
+VERSION ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo devel)
+LDFLAGS := -X main.version=$(VERSION)
+
+# The race detector needs cgo, which Go turns off when it finds no C
+# compiler; the tests then run without it and say so.
+RACE := $(if $(filter 1,$(shell $(GO) env CGO_ENABLED)),-race,)
+
+TEST_TIMEOUT ?= 10m
+BENCHTIME    ?= 1s
+FUZZTIME     ?= 10s
+
+.PHONY: help build run test bench fuzz lint clean
+
+help:
+	@echo "make build   bin/jetway and bin/jetway-backend"
+	@echo "make run     two demo backends and Jetway on configs/quickstart.yaml"
+	@echo "make test    lint, then every test with the race detector"
+	@echo "make bench   Go benchmarks (BENCHTIME=$(BENCHTIME))"
+	@echo "make fuzz    each fuzz target for FUZZTIME=$(FUZZTIME)"
+	@echo "make lint    gofmt and go vet"
+
+build:
+	$(GO) build -ldflags '$(LDFLAGS)' -o bin/jetway ./cmd/jetway
+	$(GO) build -o bin/jetway-backend ./bench/backend
+
+run: build
+	./scripts/run-demo.sh
+
+test: lint
+ifeq ($(RACE),)
+	@echo "warning: no C compiler, so cgo is off: testing without -race" >&2
+endif
+	$(GO) test $(RACE) -count=1 -timeout $(TEST_TIMEOUT) ./...
+
+bench:
+	$(GO) test -run '^$$' -bench . -benchmem -benchtime $(BENCHTIME) ./...
+
+# go test -fuzz takes one target in one package at a time.
+fuzz:
+	@set -e; \
+	for dir in $$(grep -rl --include='*_test.go' '^func Fuzz' . | xargs -r -n1 dirname | sort -u); do \
+		for target in $$($(GO) test -list '^Fuzz' $$dir | grep '^Fuzz'); do \
+			echo "fuzz $$dir $$target"; \
+			$(GO) test -run '^$$' -fuzz "^$$target$$" -fuzztime $(FUZZTIME) $$dir; \
+		done; \
+	done
+
+lint:
+	@unformatted=$$(gofmt -l .); \
+	if [ -n "$$unformatted" ]; then echo "gofmt needed:"; echo "$$unformatted"; exit 1; fi
+	$(GO) vet ./...
+
+clean:
+	rm -rf bin

@@ -1,0 +1,10 @@
+# Side-by-side benchmark of Jetway against nginx and HAProxy; included by the
+# main Makefile. Flags pass through, e.g.
+#   make compare COMPARE_FLAGS="--duration 5s --rounds 3"
+# See bench/README.md.
+
+COMPARE_FLAGS ?=
+
+.PHONY: compare
+compare:
+	bash bench/compare.sh $(COMPARE_FLAGS)
