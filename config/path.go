@@ -50,16 +50,3 @@ func within(path, base string) bool {
 	c := path[len(base)]
 	return c == '.' || c == '['
 }
-
-// parent drops the last element of path; the parent of a top-level name
-// is "". ok is false when path is already "".
-func parent(path string) (string, bool) {
-	if path == "" {
-		return "", false
-	}
-	i := strings.LastIndexAny(path, ".[")
-	if i < 0 {
-		return "", true
-	}
-	return path[:i], true
-}

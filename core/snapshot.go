@@ -96,9 +96,9 @@ func (g *Gateway) build(cfg *config.Config) (*Snapshot, error) {
 		clientKeys: make(map[clientKey]struct{}),
 		http:       cfg.Gateway.HTTP,
 
-		readHeaderTimeout: seconds(cfg.Gateway.HTTP.ReadHeaderTimeout),
-		idleTimeout:       seconds(cfg.Gateway.HTTP.IdleTimeout),
-		clientIdle:        seconds(cfg.Gateway.HTTP.ReadHeaderTimeout),
+		readHeaderTimeout: cfg.Gateway.HTTP.ReadHeaderTimeout.Duration(),
+		idleTimeout:       cfg.Gateway.HTTP.IdleTimeout.Duration(),
+		clientIdle:        cfg.Gateway.HTTP.ReadHeaderTimeout.Duration(),
 	}
 	b := &builder{g: g, snap: s}
 	for i := range cfg.Upstreams {
@@ -168,12 +168,7 @@ func (b *builder) route(r *config.Route, services map[string]*config.Service) (*
 	if r.Timeout != nil {
 		rt.timeouts = toTimeouts(r.Timeout)
 	}
-	switch {
-	case r.EnableWebsocket != nil:
-		rt.websocket = *r.EnableWebsocket
-	case svc != nil && svc.EnableWebsocket != nil:
-		rt.websocket = *svc.EnableWebsocket
-	}
+	rt.websocket = r.WebsocketEnabled(svc)
 
 	spec := routeSpec{Methods: r.Methods, Priority: r.Priority}
 	spec.URIs = r.URIs
@@ -215,15 +210,13 @@ func parsePrefix(s string) (netip.Prefix, error) {
 }
 
 func toTimeouts(t *config.Timeout) timeouts {
-	return timeouts{connect: seconds(t.Connect), send: seconds(t.Send), read: seconds(t.Read)}
+	return timeouts{connect: t.Connect.Duration(), send: t.Send.Duration(), read: t.Read.Duration()}
 }
-
-func seconds(s config.Seconds) time.Duration { return time.Duration(float64(s) * float64(time.Second)) }
 
 func (b *builder) upstream(id string, u *config.Upstream) (*upstreamRT, error) {
 	rt := &upstreamRT{
 		id:           id,
-		retryTimeout: seconds(u.RetryTimeout),
+		retryTimeout: u.RetryTimeout.Duration(),
 		upstreamHost: []byte(u.UpstreamHost),
 		https:        u.Scheme == "https",
 	}
@@ -247,10 +240,10 @@ func (b *builder) upstream(id string, u *config.Upstream) (*upstreamRT, error) {
 	}
 	kp := u.KeepalivePool
 	for _, n := range u.Nodes {
-		addr := net.JoinHostPort(n.Host, strconv.Itoa(n.Port))
+		addr := n.Addr()
 		node := b.g.registry.Get(addr)
 		b.snap.nodeKeys[addr] = struct{}{}
-		key := clientKey{addr: addr, size: kp.Size, idleTimeout: seconds(kp.IdleTimeout), requests: kp.Requests}
+		key := clientKey{addr: addr, size: kp.Size, idleTimeout: kp.IdleTimeout.Duration(), requests: kp.Requests}
 		var tc *tls.Config
 		if tlsBase != nil {
 			tc = tlsBase.Clone()
