@@ -1,6 +1,9 @@
 package core
 
 import (
+	"bytes"
+	"maps"
+	"sync/atomic"
 	"crypto/tls"
 	"fmt"
 	"math"
@@ -29,8 +32,9 @@ type clientKey struct {
 type nodeClient struct {
 	hc   *fasthttp.HostClient
 	addr string
-	// dial makes a new connection outside the pool (tunnels use it).
-	dial func(addr string, timeout time.Duration) (net.Conn, error)
+	// byName, when set, holds one pool per TLS server name: an https
+	// upstream with pass_host pass sends the client's Host as SNI.
+	byName *namedPools
 	// idleMax is keepalive_pool.size: idle connections kept.
 	idleMax int
 	// maxRequests is keepalive_pool.requests: requests per connection.
@@ -48,33 +52,112 @@ func newClientPool() *clientPool {
 }
 
 // get returns the client for key, creating it on first use.
-func (p *clientPool) get(key clientKey, tlsConf *tls.Config) *nodeClient {
+// get returns the client for key, creating it on first use. sniByHost
+// makes the client keep one pool per TLS server name taken from the Host
+// each request sends.
+func (p *clientPool) get(key clientKey, tlsConf *tls.Config, sniByHost bool) *nodeClient {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	if c, ok := p.clients[key]; ok {
 		return c
 	}
-	d := &dialer{addr: key.addr, tls: tlsConf}
 	c := &nodeClient{
 		addr:        key.addr,
-		dial:        d.dial,
 		idleMax:     key.size,
 		maxRequests: key.requests,
-		hc: &fasthttp.HostClient{
-			Addr:                          key.addr,
-			DialTimeout:                   d.dial,
-			MaxConns:                      math.MaxInt32,
-			MaxIdleConnDuration:           key.idleTimeout,
-			MaxIdemponentCallAttempts:     1,
-			ConnPoolStrategy:              fasthttp.LIFO,
-			DisableHeaderNamesNormalizing: true,
-			DisablePathNormalizing:        true,
-			NoDefaultUserAgentHeader:      true,
-			ReadBufferSize:                upstreamReadBufferSize,
-		},
+		hc:          newHostClient(key, tlsConf),
+	}
+	if sniByHost {
+		c.byName = &namedPools{key: key, base: tlsConf}
+		c.byName.m.Store(&map[string]*fasthttp.HostClient{})
 	}
 	p.clients[key] = c
 	return c
+}
+
+// newHostClient returns the pool of one node: Jetway's dialer, no client
+// retries, no header or path rewriting.
+func newHostClient(key clientKey, tlsConf *tls.Config) *fasthttp.HostClient {
+	d := &dialer{addr: key.addr, tls: tlsConf}
+	return &fasthttp.HostClient{
+		Addr:                          key.addr,
+		DialTimeout:                   d.dial,
+		MaxConns:                      math.MaxInt32,
+		MaxIdleConnDuration:           key.idleTimeout,
+		MaxIdemponentCallAttempts:     1,
+		ConnPoolStrategy:              fasthttp.LIFO,
+		DisableHeaderNamesNormalizing: true,
+		DisablePathNormalizing:        true,
+		NoDefaultUserAgentHeader:      true,
+		ReadBufferSize:                upstreamReadBufferSize,
+	}
+}
+
+// pool returns the connection pool for a request whose upstream Host is
+// host.
+func (c *nodeClient) pool(host []byte) *fasthttp.HostClient {
+	if c.byName == nil || len(host) == 0 {
+		return c.hc
+	}
+	return c.byName.get(hostName(host))
+}
+
+// hostName strips the port from a Host value.
+func hostName(host []byte) []byte {
+	if i := bytes.LastIndexByte(host, ':'); i >= 0 && !bytes.HasSuffix(host, []byte("]")) {
+		host = host[:i]
+	}
+	return bytes.TrimSuffix(bytes.TrimPrefix(host, []byte("[")), []byte("]"))
+}
+
+// maxNamedPools bounds the server names pooled per node. A client can
+// send any Host, so past the bound the pools start over rather than grow.
+const maxNamedPools = 64
+
+// namedPools holds one HostClient per TLS server name. Lookups read an
+// immutable map through an atomic pointer; a miss copies the map under
+// mu.
+type namedPools struct {
+	key  clientKey
+	base *tls.Config
+	mu   sync.Mutex
+	m    atomic.Pointer[map[string]*fasthttp.HostClient]
+}
+
+func (n *namedPools) get(name []byte) *fasthttp.HostClient {
+	if hc, ok := (*n.m.Load())[string(name)]; ok {
+		return hc
+	}
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	old := *n.m.Load()
+	if hc, ok := old[string(name)]; ok {
+		return hc
+	}
+	next := make(map[string]*fasthttp.HostClient, len(old)+1)
+	if len(old) < maxNamedPools {
+		maps.Copy(next, old)
+	} else {
+		for _, hc := range old {
+			hc.CloseIdleConnections()
+		}
+	}
+	tc := n.base.Clone()
+	tc.ServerName = string(name)
+	hc := newHostClient(n.key, tc)
+	next[tc.ServerName] = hc
+	n.m.Store(&next)
+	return hc
+}
+
+// closeIdle closes the idle connections of every pool of c.
+func (c *nodeClient) closeIdle() {
+	c.hc.CloseIdleConnections()
+	if c.byName != nil {
+		for _, hc := range *c.byName.m.Load() {
+			hc.CloseIdleConnections()
+		}
+	}
 }
 
 // retain closes and forgets every client not in keep. Connections in use by
@@ -85,7 +168,7 @@ func (p *clientPool) retain(keep map[clientKey]struct{}) {
 	for k, c := range p.clients {
 		if _, ok := keep[k]; !ok {
 			delete(p.clients, k)
-			c.hc.CloseIdleConnections()
+			c.closeIdle()
 		}
 	}
 }
@@ -95,7 +178,7 @@ func (p *clientPool) closeAll() {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	for _, c := range p.clients {
-		c.hc.CloseIdleConnections()
+		c.closeIdle()
 	}
 }
 

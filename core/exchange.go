@@ -23,6 +23,7 @@ type exchange struct {
 
 	// Held connection, set by roundTrip until released.
 	client *nodeClient
+	hc     *fasthttp.HostClient
 	cc     any // fasthttp's *clientConn, whose type is unexported
 	br     *bufio.Reader
 }
@@ -43,6 +44,6 @@ func (x *exchange) release() {
 	x.tried.Reset()
 	x.body = clientBody{}
 	x.stream.reset()
-	x.client, x.cc, x.br = nil, nil, nil
+	x.client, x.hc, x.cc, x.br = nil, nil, nil, nil
 	exchangePool.Put(x)
 }

@@ -113,3 +113,10 @@ func get(t testing.TB, c *http.Client, url string) (int, string, string) {
 	}
 	return resp.StatusCode, string(b), resp.Header.Get("X-Backend")
 }
+
+// shutdownNow stops g, giving in-flight requests a few seconds.
+func shutdownNow(g *Gateway) {
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	_ = g.Shutdown(ctx)
+}

@@ -245,14 +245,18 @@ func (b *builder) upstream(id string, u *config.Upstream) (*upstreamRT, error) {
 		b.snap.nodeKeys[addr] = struct{}{}
 		key := clientKey{addr: addr, size: kp.Size, idleTimeout: kp.IdleTimeout.Duration(), requests: kp.Requests}
 		var tc *tls.Config
+		sniByHost := tlsBase != nil && rt.passHost == passHostPass
 		if tlsBase != nil {
 			tc = tlsBase.Clone()
 			tc.ServerName = sniFor(rt, n.Host)
 			key.tls = tlsDigest + "|" + tc.ServerName
+			if sniByHost {
+				key.tls += "|by-host"
+			}
 		}
 		b.snap.clientKeys[key] = struct{}{}
 		rt.targets = append(rt.targets, lb.Target{Node: node, Weight: n.Weight, Priority: n.Priority})
-		rt.clients = append(rt.clients, b.g.clients.get(key, tc))
+		rt.clients = append(rt.clients, b.g.clients.get(key, tc, sniByHost))
 		rt.nodeHost = append(rt.nodeHost, []byte(hostHeaderFor(n.Host, n.Port, rt.https)))
 	}
 	rt.retries = len(rt.targets) - 1
@@ -264,9 +268,10 @@ func (b *builder) upstream(id string, u *config.Upstream) (*upstreamRT, error) {
 	return rt, nil
 }
 
-// sniFor is the TLS server name for a node: the Host the upstream request
-// carries when that is fixed per node (pass_host node or rewrite), else the
-// node's own host (nginx's proxy_ssl_name default).
+// sniFor is the TLS server name for a node when it is fixed: the Host the
+// upstream request carries for pass_host node or rewrite. With pass_host
+// pass the name is each request's Host (nodeClient.pool); the node's own
+// host then serves requests that carry none.
 func sniFor(rt *upstreamRT, nodeHost string) string {
 	if rt.passHost == passHostRewrite {
 		h, _, err := net.SplitHostPort(string(rt.upstreamHost))

@@ -57,10 +57,12 @@ upstreams:
     nodes: [{host: 127.0.0.1, port: %[1]s, weight: 1}]
   - id: mtls
     scheme: https
+    pass_host: node
     tls: {client_cert: %[3]q, client_key: %[4]q}
     nodes: [{host: 127.0.0.1, port: %[2]s, weight: 1}]
   - id: mtls-nocert
     scheme: https
+    pass_host: node
     nodes: [{host: 127.0.0.1, port: %[2]s, weight: 1}]
 routes:
   - {id: r1, uri: /headers, host: verified.test, upstream_id: verified}
@@ -103,5 +105,44 @@ routes:
 				t.Errorf("backend saw tls=%v client CN %q; want tls, CN %q", e.TLS, e.ClientCN, tc.cn)
 			}
 		})
+	}
+}
+
+func TestHTTPSPassHostUsesRequestHostAsServerName(t *testing.T) {
+	certs := testbed.Certs(t)
+	be := testbed.StartBackend(t, testbed.BackendOptions{Name: "tls", TLSCert: certs.ServerCertFile, TLSKey: certs.ServerKeyFile})
+	_, port, _ := net.SplitHostPort(be.Addr)
+	base := startGatewayWithCA(t, certs, fmt.Sprintf(`
+upstreams:
+  - id: u1
+    scheme: https
+    nodes: [{host: 127.0.0.1, port: %s, weight: 1}]
+routes:
+  - {id: r1, uri: /headers, upstream_id: u1}
+`, port))
+	for _, tc := range []struct {
+		host   string
+		status int
+	}{
+		{"localhost", 200},      // the certificate names localhost
+		{"localhost:8443", 200}, // the port is not part of the name
+		{"other.example", 502},  // nor other.example: verification fails
+		{"localhost", 200},      // pools per name coexist
+	} {
+		req, _ := http.NewRequest("GET", base+"/headers", nil)
+		req.Host = tc.host
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var e testbed.Echo
+		json.NewDecoder(resp.Body).Decode(&e)
+		resp.Body.Close()
+		if resp.StatusCode != tc.status {
+			t.Errorf("Host %s: status = %d; want %d", tc.host, resp.StatusCode, tc.status)
+		}
+		if tc.status == 200 && e.Host != tc.host {
+			t.Errorf("Host %s: backend saw Host %q", tc.host, e.Host)
+		}
 	}
 }

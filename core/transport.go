@@ -30,7 +30,7 @@ func netConn(cc any) *countedConn {
 // back (the backend closed it while idle) is then resent once on a fresh
 // connection, and never reaches the client as an error.
 func (x *exchange) roundTrip(c *nodeClient, t timeouts, replayable bool) error {
-	hc := c.hc
+	hc := c.pool(x.req.Header.Host())
 	for fresh := false; ; fresh = true {
 		cc, err := hc.AcquireConn(t.connect, false)
 		if err != nil {
@@ -78,7 +78,7 @@ func (x *exchange) roundTrip(c *nodeClient, t timeouts, replayable bool) error {
 			return err
 		}
 		conn.requests++
-		x.client, x.cc, x.br = c, cc, br
+		x.client, x.hc, x.cc, x.br = c, hc, cc, br
 		return nil
 	}
 }
@@ -86,11 +86,10 @@ func (x *exchange) roundTrip(c *nodeClient, t timeouts, replayable bool) error {
 // finish gives the held connection back: to the idle pool when reusable
 // is true and the pool has room, else it is closed.
 func (x *exchange) finish(reusable bool) {
-	c := x.client
+	c, hc := x.client, x.hc
 	if c == nil {
 		return
 	}
-	hc := c.hc
 	hc.ReleaseReader(x.br)
 	conn := netConn(x.cc)
 	if !reusable || x.resp.ConnectionClose() || x.req.Header.ConnectionClose() ||
@@ -100,7 +99,7 @@ func (x *exchange) finish(reusable bool) {
 	} else {
 		connOp((*fasthttp.HostClient).ReleaseConn, hc, x.cc)
 	}
-	x.client, x.cc, x.br = nil, nil, nil
+	x.client, x.hc, x.cc, x.br = nil, nil, nil, nil
 }
 
 // readResponseHeader reads the final response header, skipping interim 1xx

@@ -50,7 +50,8 @@ func (g *Gateway) tunnel(ctx *fasthttp.RequestCtx, rt *routeRT, remote netip.Add
 		x.setHost(ctx, up, i)
 		node = up.targets[i].Node
 		node.Begin()
-		c, err := up.clients[i].dial(up.clients[i].addr, rt.timeouts.connect)
+		nc := up.clients[i]
+		c, err := nc.pool(x.req.Header.Host()).DialTimeout(nc.addr, rt.timeouts.connect)
 		if err == nil {
 			conn = c
 			break
