@@ -118,6 +118,28 @@ NCPU=$(getconf _NPROCESSORS_ONLN)
 	die "needs cores $PROXY_CPU and $LOAD_CPU; this machine has $NCPU"
 CLK_TCK=$(getconf CLK_TCK)
 
+# Where interrupt time goes. With CONFIG_IRQ_TIME_ACCOUNTING the kernel keeps
+# it out of every process's time; without it (tick-based accounting) a tick
+# that lands in a soft interrupt is charged both to the interrupt column of
+# /proc/stat and to the process it interrupted. Loopback TCP delivers a sent
+# packet in a soft interrupt on the sender's core, so in the second case the
+# proxy's CPU time includes that work and the irq column overlaps with it.
+KCONFIG=$( (zcat /proc/config.gz || cat "/boot/config-$(uname -r)") 2>/dev/null || true)
+case $KCONFIG in
+*$'\n'CONFIG_IRQ_TIME_ACCOUNTING=y*)
+	IRQ_IN_PROCS=0
+	IRQ_ACCOUNTING="with IRQ_TIME_ACCOUNTING; interrupt time is charged to no process, so proxy CPU leaves out the soft-interrupt work its packets cause"
+	;;
+*$'\n'CONFIG_TICK_CPU_ACCOUNTING=y*)
+	IRQ_IN_PROCS=1
+	IRQ_ACCOUNTING="tick-based; interrupt time is also charged to the process it interrupts, so proxy CPU includes the soft-interrupt work of its own loopback packets"
+	;;
+*)
+	IRQ_IN_PROCS=1
+	IRQ_ACCOUNTING="unknown (no kernel config found); treated as tick-based"
+	;;
+esac
+
 # ---------------------------------------------------------------- tools
 
 ensure_tools() {
@@ -438,17 +460,17 @@ measure() {
 	# Fields: 1 round, 2 target, 3 req/s, 4 p50 ms, 5 p99 ms, 6 requests,
 	# 7 errors, 8 proxy ticks, 9 wall s, 10 peak RSS KiB, 11 proxy core
 	# busy %, 12 proxy core irq %, 13 load core busy %, 14 load core irq %,
-	# 15 wrk+backends ticks, 16 proxy core irq ticks.
+	# 15 wrk+backends ticks.
 	awk -v r="$r" -v t="$t" -v rps="$rps" -v p50="$p50" -v p99="$p99" -v reqs="$reqs" \
 		-v err="$((${non2xx:-0} + ${sockerr:-0}))" -v ticks="$((ticks1 - ticks0))" \
 		-v wall="$(((t1 - t0) / 1000))" -v rss="$rss" -v pc0="$pc0" -v pc1="$pc1" \
 		-v lc0="$lc0" -v lc1="$lc1" -v lticks="$((load1 - load0))" 'BEGIN {
 			split(pc0, a, " "); split(pc1, b, " "); split(lc0, c, " "); split(lc1, d, " ")
 			pt = b[3] - a[3]; lt = d[3] - c[3]; if (pt <= 0) pt = 1; if (lt <= 0) lt = 1
-			printf "%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%.3f\t%s\t%.1f\t%.1f\t%.1f\t%.1f\t%s\t%s\n",
+			printf "%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%.3f\t%s\t%.1f\t%.1f\t%.1f\t%.1f\t%s\n",
 				r, t, rps, p50, p99, reqs, err, ticks, wall / 1e6, rss,
 				100 * (b[1] - a[1]) / pt, 100 * (b[2] - a[2]) / pt,
-				100 * (d[1] - c[1]) / lt, 100 * (d[2] - c[2]) / lt, lticks, b[2] - a[2] }' >>"$RUNS"
+				100 * (d[1] - c[1]) / lt, 100 * (d[2] - c[2]) / lt, lticks }' >>"$RUNS"
 	log "round $r $t: $(tail -n1 "$RUNS" | awk -F'\t' '{printf "%s req/s, p50 %s ms, p99 %s ms, errors %s", $3, $4, $5, $7}')"
 }
 
@@ -487,7 +509,8 @@ report() {
 	echo "$warm. Proxy core: CPU $PROXY_CPU, one worker per proxy. Load core:"
 	echo "CPU $LOAD_CPU, wrk and both backends."
 	echo
-	awk -F'\t' -v tck="$CLK_TCK" -v order="${ACTIVE[*]}" '
+	awk -F'\t' -v tck="$CLK_TCK" -v order="${ACTIVE[*]}" -v inprocs="$IRQ_IN_PROCS" '
+	function pos(x) { return x > 0 ? x : 0 }
 	function median(s,    n, v, i, j, x) {
 		n = split(s, v, " ")
 		for (i = 2; i <= n; i++) { x = v[i]; for (j = i - 1; j > 0 && v[j] + 0 > x + 0; j--) v[j + 1] = v[j]; v[j + 1] = x }
@@ -501,44 +524,49 @@ report() {
 		pct[t] = pct[t] " " (100 * $8 / tck / $9)
 		rss[t] = rss[t] " " ($10 / 1024)
 		lb[t] = lb[t] " " $13
-		irq[t] = irq[t] " " (1e6 * $16 / tck / $6)
+		po = pos($11 - (inprocs ? 0 : $12) - 100 * $8 / tck / $9)
+		lo = pos($13 - (inprocs ? 0 : $14) - 100 * $15 / tck / $9)
+		noisy[t] += (po > 5 || lo > 5)
 	}
 	END {
 		n = split(order, ts, " ")
 		for (i = 1; i <= n; i++) { t = ts[i]; mr[t] = median(rps[t]); mc[t] = median(cpu[t]) }
-		print "| target | req/s | p50 ms | p99 ms | proxy CPU µs/req | proxy CPU s per 100k req | proxy CPU % of its core | peak RSS MiB | CPU/req vs nginx | req/s vs direct | proxy core irq µs/req | load core busy % | errors |"
+		print "| target | req/s | p50 ms | p99 ms | proxy CPU µs/req | proxy CPU s per 100k req | proxy CPU % of its core | peak RSS MiB | CPU/req vs nginx | req/s vs direct | load core busy % | errors | runs disturbed |"
 		print "|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|"
 		for (i = 1; i <= n; i++) {
 			t = ts[i]
-			if (t == "direct") { c = "—"; c100 = "—"; cp = "—"; r = "—"; vn = "—"; ir = "—" }
+			if (t == "direct") { c = "—"; c100 = "—"; cp = "—"; r = "—"; vn = "—" }
 			else {
-				c = sprintf("%.2f", mc[t]); c100 = sprintf("%.3f", mc[t] / 10); ir = sprintf("%.2f", median(irq[t]))
+				c = sprintf("%.2f", mc[t]); c100 = sprintf("%.3f", mc[t] / 10)
 				cp = sprintf("%.1f", median(pct[t])); r = sprintf("%.1f", median(rss[t]))
 				vn = ("nginx" in mc && mc["nginx"] > 0) ? sprintf("%.2f", mc[t] / mc["nginx"]) : "—"
 			}
 			vd = ("direct" in mr && mr["direct"] > 0) ? sprintf("%.2f", mr[t] / mr["direct"]) : "—"
-			printf "| %s | %.0f | %.3f | %.3f | %s | %s | %s | %s | %s | %s | %s | %.1f | %d |\n",
-				t, mr[t], median(p50[t]), median(p99[t]), c, c100, cp, r, vn, vd, ir, median(lb[t]), err[t]
+			printf "| %s | %.0f | %.3f | %.3f | %s | %s | %s | %s | %s | %s | %.1f | %d | %d of %d |\n",
+				t, mr[t], median(p50[t]), median(p99[t]), c, c100, cp, r, vn, vd, median(lb[t]), err[t],
+				noisy[t], split(rps[t], tmp, " ")
 		}
 	}' "$RUNS"
 	echo
 	for note in "${NOTES[@]}"; do echo "- **Note:** $note"; done
-	# Other processes on either core: CPU busy there that is neither ours nor interrupts.
-	awk -F'\t' -v tck="$CLK_TCK" '
+	# Other processes on either core: busy time there that is not ours.
+	awk -F'\t' -v tck="$CLK_TCK" -v inprocs="$IRQ_IN_PROCS" '
 	function pos(x) { return x > 0 ? x : 0 }
 	{
-		po = pos($11 - $12 - 100 * $8 / tck / $9); lo = pos($13 - $14 - 100 * $15 / tck / $9)
+		po = pos($11 - (inprocs ? 0 : $12) - 100 * $8 / tck / $9)
+		lo = pos($13 - (inprocs ? 0 : $14) - 100 * $15 / tck / $9)
 		if (po > pmax) pmax = po; if (lo > lmax) lmax = lo
 	}
 	END {
 		if (pmax > 5 || lmax > 5)
-			printf "- **Note:** other processes on this machine used up to %.0f%% of the proxy core and %.0f%% of the load core during some runs (see \"other %%\" below); req/s and latency of those runs are lower than on a quiet machine, CPU per request much less so.\n", pmax, lmax
+			printf "- **Note:** other processes on this machine used up to %.0f%% of the proxy core and %.0f%% of the load core during some runs (\"runs disturbed\": more than 5%% of either core; see \"other %%\" below). Those runs have lower req/s, higher latency and higher CPU per request than a quiet machine gives.\n", pmax, lmax
 	}' "$RUNS"
 	echo
 	echo "## Machine"
 	echo
 	echo "- CPU: $CPU_MODEL; $NCPU cores online"
 	echo "- Kernel: $(uname -sr)"
+	echo "- CPU time accounting: $IRQ_ACCOUNTING"
 	if want_target nginx; then echo "- nginx: $(first_line nginx -v | sed 's/^nginx version: //')"; fi
 	if want_target haproxy; then echo "- HAProxy: $(first_line haproxy -v)"; fi
 	echo "- wrk: $(first_line wrk -v)"
@@ -556,21 +584,23 @@ report() {
 	echo
 	echo "| round | target | req/s | p50 ms | p99 ms | requests | errors | wall s | proxy CPU s | proxy CPU µs/req | peak RSS MiB | proxy core: proxy % | irq % | other % | load core: wrk+backends % | irq % | other % |"
 	echo "|--:|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|"
-	awk -F'\t' -v tck="$CLK_TCK" '
+	awk -F'\t' -v tck="$CLK_TCK" -v inprocs="$IRQ_IN_PROCS" '
 	function pos(x) { return x > 0 ? x : 0 }
 	{
 		pp = 100 * $8 / tck / $9; lp = 100 * $15 / tck / $9
 		if ($2 == "direct") { cs = "—"; cu = "—"; rs = "—"; ps = "—" }
 		else { cs = sprintf("%.2f", $8 / tck); cu = sprintf("%.2f", 1e6 * $8 / tck / $6); rs = sprintf("%.1f", $10 / 1024); ps = sprintf("%.1f", pp) }
 		printf "| %s | %s | %.0f | %.3f | %.3f | %s | %s | %.2f | %s | %s | %s | %s | %.1f | %.1f | %.1f | %.1f | %.1f |\n",
-			$1, $2, $3, $4, $5, $6, $7, $9, cs, cu, rs, ps, $12, pos($11 - $12 - pp), lp, $14, pos($13 - $14 - lp) }' "$RUNS"
+			$1, $2, $3, $4, $5, $6, $7, $9, cs, cu, rs, ps, $12,
+			pos($11 - (inprocs ? 0 : $12) - pp), lp, $14, pos($13 - (inprocs ? 0 : $14) - lp) }' "$RUNS"
 	echo
 	echo "Proxy CPU is user+system time from /proc/PID/stat of all the proxy's processes"
 	echo "(nginx: master and worker), sampled right before and after each measured run, in"
 	echo "ticks of 1/$CLK_TCK s. Peak RSS is VmHWM summed over those processes. Core figures come"
-	echo "from /proc/stat over the same window: irq is hard and soft interrupt time, charged to"
-	echo "no process; other is the rest of the core's busy time that no process of this run used."
-	echo "See bench/README.md."
+	echo "from /proc/stat over the same window: irq is hard and soft interrupt time on that core"
+	echo "(see the accounting line above for whether it is also inside the processes' time);"
+	echo "other is the core's busy time that neither the processes of this run nor, where kept"
+	echo "apart, interrupts account for. See bench/README.md."
 }
 
 report | tee "$OUT"

@@ -2,13 +2,13 @@ package core
 
 import (
 	"bytes"
-	"maps"
-	"sync/atomic"
 	"crypto/tls"
 	"fmt"
+	"maps"
 	"math"
 	"net"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/valyala/fasthttp"
