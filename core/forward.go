@@ -34,6 +34,7 @@ var (
 	strUpgrade  = []byte("upgrade")
 	strHTTP     = []byte("http")
 	strHTTPS    = []byte("https")
+	strHTTP11   = []byte("HTTP/1.1")
 )
 
 // buildRequest writes the upstream request for ctx into dst: the client's
@@ -59,6 +60,11 @@ func buildRequest(dst *fasthttp.Request, ctx *fasthttp.RequestCtx, remote netip.
 			continue
 		}
 		dh.Del(h)
+	}
+	// Upstream requests are HTTP/1.1 whatever the client spoke, so the
+	// upstream connection stays reusable (nginx proxy_http_version 1.1).
+	if !dh.IsHTTP11() {
+		dh.SetProtocolBytes(strHTTP11)
 	}
 	dh.ResetConnectionClose()
 	if keepUpgrade {

@@ -78,12 +78,10 @@ func (g *Gateway) proxy(ctx *fasthttp.RequestCtx, s *Snapshot, rt *routeRT, remo
 			break
 		}
 		g.log.Warn("upstream attempt failed", "route", rt.id, "node", node.Addr(), "status", status, "attempt", attempt+1, "err", err)
-		// A connect failure sent nothing, so any request may go elsewhere;
-		// otherwise only a replayable request may.
-		if o != upstream.ConnectFailure && !replayable {
-			break
-		}
-		if o == upstream.ConnectFailure && streamed && x.body.started {
+		// A failed connect sent nothing, so any request may go elsewhere
+		// (unless a streamed body was already being read); otherwise only
+		// a replayable request may.
+		if notSent := isConnectError(err); (!notSent && !replayable) || (notSent && x.body.started) {
 			break
 		}
 		if attempt >= up.retries || (up.retryTimeout > 0 && time.Since(start) >= up.retryTimeout) {
@@ -115,15 +113,16 @@ func (x *exchange) attachBody(ctx *fasthttp.RequestCtx, clientIdle time.Duration
 	return true
 }
 
-// setHost sets the upstream Host header for target i (pass_host).
+// setHost sets the upstream Host header for target i (pass_host). A client
+// that sent no Host (HTTP/1.0) gets the node's.
 func (x *exchange) setHost(ctx *fasthttp.RequestCtx, up *upstreamRT, i int) {
-	switch up.passHost {
-	case passHostNode:
-		x.req.Header.SetHostBytes(up.nodeHost[i])
-	case passHostRewrite:
+	switch host := ctx.Host(); {
+	case up.passHost == passHostRewrite:
 		x.req.Header.SetHostBytes(up.upstreamHost)
+	case up.passHost == passHostNode || len(host) == 0:
+		x.req.Header.SetHostBytes(up.nodeHost[i])
 	default:
-		x.req.Header.SetHostBytes(ctx.Host())
+		x.req.Header.SetHostBytes(host)
 	}
 }
 

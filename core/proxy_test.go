@@ -486,3 +486,58 @@ routes:
 		t.Errorf("GET after HEAD = %d, %d bytes; want 200, 12345", status, len(body))
 	}
 }
+
+func TestProxyConnectTimeoutRetriedForPost(t *testing.T) {
+	// 127.0.0.1 answers every connect at once, so a connect timeout needs
+	// a listener whose accept queue is full: backlog 1, never accepted.
+	full := fullListener(t)
+	a := backend(t, named("a"))
+	_, base := startGateway(t, fmt.Sprintf(`
+upstreams:
+  - id: u1
+    nodes: {%q: 1, %q: 1}
+    timeout: {connect: 0.2, send: 1, read: 1}
+routes:
+  - {id: r1, uri: /*, upstream_id: u1}
+`, full, a))
+	for i := range 4 {
+		resp, err := http.Post(base+"/p", "text/plain", strings.NewReader("x"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		b, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		if resp.StatusCode != 200 || string(b) != "a" {
+			t.Fatalf("POST #%d = %d %q; want 200 a (a connect timeout sent nothing, so it is retried)", i, resp.StatusCode, b)
+		}
+	}
+}
+
+func TestProxyHTTP10ClientGetsHTTP11Upstream(t *testing.T) {
+	protos := make(chan string, 1)
+	a := backend(t, func(w http.ResponseWriter, r *http.Request) { protos <- r.Proto; io.WriteString(w, "ok") })
+	_, base := startGateway(t, fmt.Sprintf(`
+upstreams:
+  - id: u1
+    nodes: {%q: 1}
+routes:
+  - {id: r1, uri: /*, upstream_id: u1}
+`, a))
+	c, err := net.Dial("tcp", strings.TrimPrefix(base, "http://"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	io.WriteString(c, "GET / HTTP/1.0\r\n\r\n")
+	resp, err := http.ReadResponse(bufio.NewReader(c), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, _ := io.ReadAll(resp.Body)
+	if resp.StatusCode != 200 || string(b) != "ok" {
+		t.Errorf("HTTP/1.0 GET = %d %q; want 200 ok", resp.StatusCode, b)
+	}
+	if p := <-protos; p != "HTTP/1.1" {
+		t.Errorf("upstream protocol = %s; want HTTP/1.1", p)
+	}
+}

@@ -44,6 +44,13 @@ func classify(err error) (status int, o upstream.Outcome) {
 	return fasthttp.StatusBadGateway, upstream.Failure
 }
 
+// isConnectError reports whether err is a failure to connect, after which
+// nothing was sent.
+func isConnectError(err error) bool {
+	var ce *connectError
+	return errors.As(err, &ce)
+}
+
 func isTimeout(err error) bool {
 	if errors.Is(err, os.ErrDeadlineExceeded) || errors.Is(err, fasthttp.ErrTimeout) {
 		return true
