@@ -5,6 +5,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
+	"github.com/jetwayhq/jetway/bench/testbed"
 	"io"
 	"net"
 	"net/http"
@@ -539,5 +540,85 @@ routes:
 	}
 	if p := <-protos; p != "HTTP/1.1" {
 		t.Errorf("upstream protocol = %s; want HTTP/1.1", p)
+	}
+}
+
+func TestProxySendTimeout(t *testing.T) {
+	// A node that accepts and never reads: a streamed upload stalls once
+	// the socket buffers fill, and the send timeout ends it.
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { ln.Close() })
+	go func() {
+		for {
+			c, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			t.Cleanup(func() { c.Close() })
+		}
+	}()
+	_, base := startGateway(t, fmt.Sprintf(`
+upstreams:
+  - id: u1
+    nodes: {%q: 1}
+    timeout: {connect: 1, send: 0.3, read: 5}
+routes:
+  - {id: r1, uri: /*, upstream_id: u1}
+`, ln.Addr().String()))
+	start := time.Now()
+	body := io.LimitReader(zeros{}, 256<<20)
+	resp, err := http.Post(base+"/up", "application/octet-stream", body)
+	if err == nil {
+		resp.Body.Close()
+		if resp.StatusCode != 504 {
+			t.Errorf("stalled upload: status = %d; want 504", resp.StatusCode)
+		}
+	}
+	if d := time.Since(start); d > 4*time.Second {
+		t.Errorf("stalled upload took %v; want it ended by the 0.3 s send timeout", d)
+	}
+}
+
+type zeros struct{}
+
+func (zeros) Read(p []byte) (int, error) {
+	clear(p)
+	return len(p), nil
+}
+
+func TestProxyKeepalivePoolSizeAndIdleTimeout(t *testing.T) {
+	be := testbed.StartBackend(t, testbed.BackendOptions{Name: "a"})
+	_, base := startGateway(t, fmt.Sprintf(`
+upstreams:
+  - id: u1
+    nodes: {%q: 1}
+    keepalive_pool: {size: 2, idle_timeout: 0.5, requests: 1000}
+routes:
+  - {id: r1, uri: /*, upstream_id: u1}
+`, be.Addr))
+	var wg sync.WaitGroup
+	for range 8 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			resp, err := http.Get(base + "/sleep?ms=200")
+			if err == nil {
+				io.Copy(io.Discard, resp.Body)
+				resp.Body.Close()
+			}
+		}()
+	}
+	wg.Wait()
+	time.Sleep(50 * time.Millisecond)
+	// /count itself uses a connection of its own (not through Jetway).
+	if open := be.Counts(t).Open - 1; open > 2 {
+		t.Errorf("after 8 concurrent requests %d upstream connections stay open; want at most keepalive_pool.size 2", open)
+	}
+	time.Sleep(2 * time.Second)
+	if open := be.Counts(t).Open - 1; open != 0 {
+		t.Errorf("after idle_timeout %d upstream connections stay open; want 0", open)
 	}
 }
