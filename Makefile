@@ -21,6 +21,7 @@ help:
 	@echo "make bench   Go benchmarks (BENCHTIME=$(BENCHTIME))"
 	@echo "make fuzz    each fuzz target for FUZZTIME=$(FUZZTIME)"
 	@echo "make lint    gofmt and go vet"
+	@echo "make compare side-by-side benchmark against nginx and HAProxy (bench/README.md)"
 
 build:
 	$(GO) build -ldflags '$(LDFLAGS)' -o bin/jetway ./cmd/jetway
@@ -55,3 +56,5 @@ lint:
 
 clean:
 	rm -rf bin
+
+include bench/bench.mk

@@ -54,9 +54,6 @@ func NewFile(path string, logger *slog.Logger) *File {
 	}
 }
 
-// Path returns the file's path as given to NewFile.
-func (f *File) Path() string { return f.path }
-
 // Load reads and validates the file once, for the first apply. On success
 // it records the content, so Run does not apply it again. Call Load before
 // Run, never while Run is running.
