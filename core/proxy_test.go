@@ -529,6 +529,7 @@ routes:
 		t.Fatal(err)
 	}
 	defer c.Close()
+	c.SetDeadline(time.Now().Add(5 * time.Second))
 	io.WriteString(c, "GET / HTTP/1.0\r\n\r\n")
 	resp, err := http.ReadResponse(bufio.NewReader(c), nil)
 	if err != nil {
@@ -538,8 +539,13 @@ routes:
 	if resp.StatusCode != 200 || string(b) != "ok" {
 		t.Errorf("HTTP/1.0 GET = %d %q; want 200 ok", resp.StatusCode, b)
 	}
-	if p := <-protos; p != "HTTP/1.1" {
-		t.Errorf("upstream protocol = %s; want HTTP/1.1", p)
+	select {
+	case p := <-protos:
+		if p != "HTTP/1.1" {
+			t.Errorf("upstream protocol = %s; want HTTP/1.1", p)
+		}
+	case <-time.After(5 * time.Second):
+		t.Fatal("the backend saw no request")
 	}
 }
 
