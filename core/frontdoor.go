@@ -123,8 +123,9 @@ const (
 // frontDoorReply is the response to one fault.
 type frontDoorReply struct {
 	status int
-	// keepAlive is set where the message framing is intact, so the
-	// connection can go on to the next request.
+	// keepAlive is set for faults in the request's authority alone: the
+	// message was framed and read as sent, so the connection can serve the
+	// next request. Every other refusal closes it.
 	keepAlive bool
 	body      []byte
 }
@@ -163,7 +164,7 @@ var frontDoorReplies = [...]frontDoorReply{
 // fdBody is the JSON error body carrying reason, which holds no character
 // that JSON escapes.
 func fdBody(reason string) []byte {
-	return []byte(`{"error_msg":"` + reason + `"}`)
+	return []byte(`{"error_msg":"` + reason + `"}` + "\n")
 }
 
 var (
@@ -355,16 +356,6 @@ var fdTchar = func() (t [256]bool) {
 	return t
 }()
 
-// frontDoorToken reports whether b is a non-empty token.
-func frontDoorToken(b []byte) bool {
-	for _, c := range b {
-		if !fdTchar[c] {
-			return false
-		}
-	}
-	return len(b) > 0
-}
-
 // fdEqualFold reports whether b equals lower, which is lower case ASCII,
 // ignoring ASCII case in b.
 func fdEqualFold(b []byte, lower string) bool {
@@ -416,8 +407,7 @@ func frontDoorErrorFault(err error) frontDoorFault {
 	case errors.As(err, &chunk):
 		return fdChunkedBody
 	case errors.Is(err, fasthttp.ErrMissingRequestMethod),
-		errors.Is(err, fasthttp.ErrUnsupportedRequestMethod),
-		errors.Is(err, fasthttp.ErrExtraWhitespaceInRequestLine):
+		errors.Is(err, fasthttp.ErrUnsupportedRequestMethod):
 		return fdRequestLine
 	case errors.Is(err, fasthttp.ErrEmptyRequestURI),
 		errors.Is(err, fasthttp.ErrorInvalidURI):
@@ -450,7 +440,6 @@ var frontDoorErrorTexts = [...]struct {
 	{"cannot find whitespace in the first line of request", fdRequestLine},
 	{"invalid request uri", fdTarget},
 	{"request uri cannot be empty", fdTarget},
-	{"invalid scheme", fdTarget},
 	{"missing required host header", fdMissingHost},
 	{"too many host headers", fdDupHost},
 	{"invalid host", fdHost},
