@@ -9,6 +9,7 @@ import (
 	"net"
 	"sync"
 	"sync/atomic"
+	"syscall"
 	"time"
 
 	"github.com/valyala/fasthttp"
@@ -213,14 +214,59 @@ func (d *dialer) dial(addr string, timeout time.Duration) (net.Conn, error) {
 		_ = tc.SetDeadline(time.Time{})
 		c = tc
 	}
-	return &countedConn{Conn: c}, nil
+	cc := &countedConn{Conn: c}
+	if sc, ok := c.(syscall.Conn); ok {
+		if raw, err := sc.SyscallConn(); err == nil {
+			cc.raw = raw
+			cc.readyFn = cc.ready
+		}
+	}
+	return cc, nil
 }
 
 // countedConn is an upstream connection with the number of requests it has
-// carried. The count is only touched by the request holding the connection.
+// carried. Its fields are only touched by the request holding it.
 type countedConn struct {
 	net.Conn
 	requests int
+
+	// raw is the socket of a plain TCP connection (nil under TLS), used
+	// by sendThenWait.
+	raw     syscall.RawConn
+	readyFn func(uintptr) bool
+	send    func() error
+	sent    bool
+	sendErr error
+}
+
+// sendThenWait runs send, then waits until the connection is readable.
+// Go's reads try the socket before waiting, and right after a request is
+// sent that try finds nothing: one wasted syscall per request. Here the
+// wait is armed before send runs (RawConn.Read), so an answer that comes
+// at once is not missed, and the read that follows finds data. The read
+// deadline must be set first; it bounds the wait.
+func (c *countedConn) sendThenWait(send func() error) error {
+	if c.raw == nil {
+		return send()
+	}
+	c.send, c.sent, c.sendErr = send, false, nil
+	err := c.raw.Read(c.readyFn)
+	c.send = nil
+	if c.sendErr != nil {
+		return c.sendErr
+	}
+	return err
+}
+
+// ready is the RawConn.Read callback: the first call sends and asks to
+// wait (unless sending failed); the call after the wake-up ends the wait.
+func (c *countedConn) ready(uintptr) bool {
+	if c.sent {
+		return true
+	}
+	c.sent = true
+	c.sendErr = c.send()
+	return c.sendErr != nil
 }
 
 // connectError marks a failure to establish a connection: nothing was sent,

@@ -24,6 +24,10 @@ type exchange struct {
 	// Held connection, set by roundTrip until released.
 	client *nodeClient
 	hc     *fasthttp.HostClient
+	wconn  *countedConn
+	// sendFn is x.sendRequest, bound once so that passing it on does not
+	// allocate.
+	sendFn func() error
 	cc     any // fasthttp's *clientConn, whose type is unexported
 	br     *bufio.Reader
 }
@@ -31,6 +35,7 @@ type exchange struct {
 var exchangePool = sync.Pool{New: func() any {
 	x := &exchange{scratch: make([]byte, 0, 256)}
 	x.stream.x = x
+	x.sendFn = x.sendRequest
 	return x
 }}
 
@@ -44,6 +49,6 @@ func (x *exchange) release() {
 	x.tried.Reset()
 	x.body = clientBody{}
 	x.stream.reset()
-	x.client, x.hc, x.cc, x.br = nil, nil, nil, nil
+	x.client, x.hc, x.wconn, x.cc, x.br = nil, nil, nil, nil, nil
 	exchangePool.Put(x)
 }

@@ -43,15 +43,21 @@ func (x *exchange) roundTrip(c *nodeClient, t timeouts, replayable bool) error {
 		} else {
 			x.req.Header.ResetConnectionClose()
 		}
-		if err = conn.SetWriteDeadline(deadline(t.send)); err == nil {
-			bw := hc.AcquireWriter(conn)
+		x.hc, x.wconn = hc, conn
+		if !x.req.IsBodyStream() {
+			// A buffered request is sent at once: arm the read deadline
+			// and wait for the answer without a wasted read.
+			if err = conn.SetReadDeadline(deadline(t.read)); err == nil {
+				if err = conn.SetWriteDeadline(deadline(t.send)); err == nil {
+					err = conn.sendThenWait(x.sendFn)
+				}
+			}
+		} else if err = conn.SetWriteDeadline(deadline(t.send)); err == nil {
 			x.body.upstream = conn
 			x.body.sendTimeout = t.send
-			err = x.req.Write(bw)
-			if err == nil {
-				err = bw.Flush()
+			if err = x.sendRequest(); err == nil {
+				err = conn.SetReadDeadline(deadline(t.read))
 			}
-			hc.ReleaseWriter(bw)
 		}
 		if err != nil {
 			connOp((*fasthttp.HostClient).CloseConn, hc, cc)
@@ -61,10 +67,6 @@ func (x *exchange) roundTrip(c *nodeClient, t timeouts, replayable bool) error {
 			if reused && !fresh && replayable && isStale(err) {
 				continue
 			}
-			return err
-		}
-		if err = conn.SetReadDeadline(deadline(t.read)); err != nil {
-			connOp((*fasthttp.HostClient).CloseConn, hc, cc)
 			return err
 		}
 		br := hc.AcquireReader(conn)
@@ -81,6 +83,17 @@ func (x *exchange) roundTrip(c *nodeClient, t timeouts, replayable bool) error {
 		x.client, x.hc, x.cc, x.br = c, hc, cc, br
 		return nil
 	}
+}
+
+// sendRequest writes x.req on the connection being used (x.wconn).
+func (x *exchange) sendRequest() error {
+	bw := x.hc.AcquireWriter(x.wconn)
+	err := x.req.Write(bw)
+	if err == nil {
+		err = bw.Flush()
+	}
+	x.hc.ReleaseWriter(bw)
+	return err
 }
 
 // finish gives the held connection back: to the idle pool when reusable
