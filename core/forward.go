@@ -44,6 +44,11 @@ var (
 func buildRequest(dst *fasthttp.Request, ctx *fasthttp.RequestCtx, remote netip.Addr, scratch []byte, keepUpgrade bool) []byte {
 	src := &ctx.Request.Header
 	dh := &dst.Header
+	// Header names are canonical since parsing, so lookups with the
+	// canonical constants below need not normalize them again. The server
+	// resets the flag before it parses the next request; CopyTo carries it
+	// to dh.
+	src.DisableNormalizing()
 	src.CopyTo(dh)
 
 	for _, v := range src.PeekAll(hdrConnectio) {
@@ -51,7 +56,8 @@ func buildRequest(dst *fasthttp.Request, ctx *fasthttp.RequestCtx, remote netip.
 			var t []byte
 			t, v = nextToken(v)
 			if len(t) > 0 && !(keepUpgrade && bytes.EqualFold(t, strUpgrade)) {
-				dh.DelBytes(t)
+				scratch = appendCanonical(scratch[:0], t)
+				dh.DelBytes(scratch)
 			}
 		}
 	}
@@ -105,12 +111,22 @@ func buildRequest(dst *fasthttp.Request, ctx *fasthttp.RequestCtx, remote netip.
 // response before it goes to the client. keepUpgrade keeps Upgrade and
 // Connection for a 101 answer.
 func stripResponseHopHeaders(h *fasthttp.ResponseHeader, keepUpgrade bool, scratch []byte) []byte {
+	// h was copied from a parsed response: its names are canonical, so the
+	// canonical constants below need no normalizing.
+	h.DisableNormalizing()
 	if !keepUpgrade {
-		// Copy the names first: deleting moves the header's storage.
+		// Copy the names first (canonical, as the header stores them):
+		// deleting moves the header's storage.
 		scratch = scratch[:0]
 		for _, v := range h.PeekAll(hdrConnectio) {
-			scratch = append(scratch, v...)
-			scratch = append(scratch, ',')
+			for len(v) > 0 {
+				var t []byte
+				t, v = nextToken(v)
+				if len(t) > 0 {
+					scratch = appendCanonical(scratch, t)
+					scratch = append(scratch, ',')
+				}
+			}
 		}
 		for v := scratch; len(v) > 0; {
 			var t []byte
@@ -140,6 +156,24 @@ func nextToken(v []byte) (tok, rest []byte) {
 		tok = v
 	}
 	return bytes.TrimSpace(tok), rest
+}
+
+// appendCanonical appends a header name in the canonical form fasthttp
+// stores parsed names in: upper case at the start and after each '-', lower
+// case elsewhere.
+func appendCanonical(dst, name []byte) []byte {
+	up := true
+	for _, c := range name {
+		switch {
+		case up && 'a' <= c && c <= 'z':
+			c -= 'a' - 'A'
+		case !up && 'A' <= c && c <= 'Z':
+			c += 'a' - 'A'
+		}
+		dst = append(dst, c)
+		up = c == '-'
+	}
+	return dst
 }
 
 // hasToken reports whether the comma-separated list v holds tok, ignoring

@@ -131,10 +131,11 @@ routes:
 		t.Fatal(err)
 	}
 	defer conn.Close()
+	// Header names in odd cases: hop-by-hop handling ignores case.
 	req := "GET /h?q=1 HTTP/1.1\r\nHost: example.com\r\n" +
-		"Connection: keep-alive, X-Hop\r\nX-Hop: secret\r\nKeep-Alive: 300\r\n" +
-		"Proxy-Connection: keep-alive\r\nProxy-Authorization: Basic Zm9v\r\n" +
-		"TE: trailers, deflate\r\nUpgrade: h2c\r\nX-Forwarded-For: 10.1.1.1\r\n" +
+		"connection: keep-alive, x-HOP\r\nX-Hop: secret\r\nkeep-alive: 300\r\n" +
+		"PROXY-CONNECTION: keep-alive\r\nProxy-authorization: Basic Zm9v\r\n" +
+		"te: trailers, deflate\r\nupgrade: h2c\r\nx-forwarded-for: 10.1.1.1\r\n" +
 		"X-End: e2e\r\n\r\n"
 	if _, err := io.WriteString(conn, req); err != nil {
 		t.Fatal(err)
