@@ -55,17 +55,13 @@ func (g *Gateway) proxy(ctx *fasthttp.RequestCtx, s *Snapshot, rt *routeRT, remo
 	}
 	var lastErr error
 	for attempt := 0; ; attempt++ {
-		i, ok := up.balancer.Pick(lb.PickInfo{Tried: &x.tried})
+		i, node, ok := x.next(ctx, up)
 		if !ok {
 			if lastErr == nil {
 				lastErr = ErrNoHealthyNode
 			}
 			break
 		}
-		x.tried.Add(i)
-		x.setHost(ctx, up, i)
-		node := up.targets[i].Node
-		node.Begin()
 		err := x.roundTrip(up.clients[i], rt.timeouts, replayable)
 		if err == nil {
 			g.relay(ctx, x, rt, node)
@@ -111,6 +107,20 @@ func (x *exchange) attachBody(ctx *fasthttp.RequestCtx, clientIdle time.Duration
 	x.body = clientBody{src: ctx.RequestBodyStream(), client: ctx.Conn(), clientIdle: clientIdle}
 	x.req.SetBodyStream(&x.body, cl)
 	return true
+}
+
+// next picks a node not yet tried by this request, marks it tried and in
+// flight, and sets the Host header for it.
+func (x *exchange) next(ctx *fasthttp.RequestCtx, up *upstreamRT) (int, *upstream.Node, bool) {
+	i, ok := up.balancer.Pick(lb.PickInfo{Tried: &x.tried})
+	if !ok {
+		return 0, nil, false
+	}
+	x.tried.Add(i)
+	x.setHost(ctx, up, i)
+	node := up.targets[i].Node
+	node.Begin()
+	return i, node, true
 }
 
 // setHost sets the upstream Host header for target i (pass_host). A client

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"github.com/jetwayhq/jetway/bench/wire"
 	"net"
 	"net/http"
 	"testing"
@@ -97,7 +98,7 @@ routes:
 			if tc.status != 200 {
 				return
 			}
-			var e testbed.Echo
+			var e wire.Echo
 			if err := json.NewDecoder(resp.Body).Decode(&e); err != nil {
 				t.Fatal(err)
 			}
@@ -135,7 +136,7 @@ routes:
 		if err != nil {
 			t.Fatal(err)
 		}
-		var e testbed.Echo
+		var e wire.Echo
 		json.NewDecoder(resp.Body).Decode(&e)
 		resp.Body.Close()
 		if resp.StatusCode != tc.status {

@@ -11,7 +11,6 @@ import (
 
 	"github.com/valyala/fasthttp"
 
-	"github.com/jetwayhq/jetway/lb"
 	"github.com/jetwayhq/jetway/upstream"
 )
 
@@ -39,17 +38,14 @@ func (g *Gateway) tunnel(ctx *fasthttp.RequestCtx, rt *routeRT, remote netip.Add
 	var node *upstream.Node
 	var lastErr error
 	for attempt := 0; ; attempt++ {
-		i, ok := up.balancer.Pick(lb.PickInfo{Tried: &x.tried})
+		i, n, ok := x.next(ctx, up)
 		if !ok {
 			if lastErr == nil {
 				lastErr = ErrNoHealthyNode
 			}
 			break
 		}
-		x.tried.Add(i)
-		x.setHost(ctx, up, i)
-		node = up.targets[i].Node
-		node.Begin()
+		node = n
 		nc := up.clients[i]
 		c, err := nc.pool(x.req.Header.Host()).DialTimeout(nc.addr, rt.timeouts.connect)
 		if err == nil {

@@ -2,6 +2,7 @@ package main
 
 import (
 	"encoding/json"
+	"github.com/jetwayhq/jetway/bench/wire"
 	"net"
 	"sync/atomic"
 	"time"
@@ -99,16 +100,8 @@ func (b *backend) status(ctx *fasthttp.RequestCtx) {
 	ctx.SetStatusCode(code)
 }
 
-// counts is the /count answer.
-type counts struct {
-	Requests     int64 `json:"requests"`
-	Connections  int64 `json:"connections"`
-	Open         int64 `json:"open"`
-	SleepAborted int64 `json:"sleep_aborted"`
-}
-
 func (b *backend) count(ctx *fasthttp.RequestCtx) {
-	writeJSON(ctx, counts{
+	writeJSON(ctx, wire.Counts{
 		Requests:     b.requests.Load(),
 		Connections:  b.accepted.Load(),
 		Open:         b.open.Load(),

@@ -2,28 +2,15 @@ package main
 
 import (
 	"bytes"
+	"github.com/jetwayhq/jetway/bench/wire"
 	"iter"
 
 	"github.com/valyala/fasthttp"
 )
 
-// echoReply is the /headers answer: the request as it arrived.
-type echoReply struct {
-	Backend    string              `json:"backend"`
-	Method     string              `json:"method"`
-	URI        string              `json:"uri"`
-	Proto      string              `json:"proto"`
-	Host       string              `json:"host"`
-	RemoteAddr string              `json:"remote_addr"`
-	Headers    map[string][]string `json:"headers"`      // raw name → values in arrival order
-	Order      [][2]string         `json:"header_order"` // every field line as [name, value], in order
-	TLS        bool                `json:"tls"`
-	ClientCN   string              `json:"client_cn,omitempty"` // subject CN of the client certificate
-}
-
 func (b *backend) echo(ctx *fasthttp.RequestCtx) {
 	h := &ctx.Request.Header
-	r := echoReply{
+	r := wire.Echo{
 		Backend:    string(b.name),
 		Method:     string(h.Method()),
 		URI:        string(h.RequestURI()),

@@ -2,6 +2,7 @@ package main
 
 import (
 	"bufio"
+	"github.com/jetwayhq/jetway/bench/wire"
 	"io"
 	"net"
 	"strconv"
@@ -41,7 +42,7 @@ func (b *backend) cut(ctx *fasthttp.RequestCtx) {
 	b.hijack(ctx, func(c net.Conn) {
 		w := bufio.NewWriter(c)
 		w.WriteString(head)
-		body := io.Reader(&patternReader{end: int64(at)})
+		body := io.Reader(wire.PatternReader(int64(at)))
 		if chunked {
 			buf := make([]byte, cutChunk)
 			for {

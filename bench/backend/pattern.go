@@ -1,32 +1,10 @@
 package main
 
 import (
-	"io"
+	"github.com/jetwayhq/jetway/bench/wire"
 
 	"github.com/valyala/fasthttp"
 )
-
-// patternByte is byte i of every pattern body.
-func patternByte(i int64) byte {
-	return byte(i*7 + i>>8)
-}
-
-// patternReader reads the pattern bytes from off up to end.
-type patternReader struct {
-	off, end int64
-}
-
-func (r *patternReader) Read(p []byte) (int, error) {
-	if r.off >= r.end {
-		return 0, io.EOF
-	}
-	p = p[:min(int64(len(p)), r.end-r.off)]
-	for i := range p {
-		p[i] = patternByte(r.off + int64(i))
-	}
-	r.off += int64(len(p))
-	return len(p), nil
-}
 
 // bytes answers /bytes?n=N[&chunked=1] with N pattern bytes, generated as
 // they are written.
@@ -42,5 +20,5 @@ func (b *backend) bytes(ctx *fasthttp.RequestCtx) {
 		size = -1
 	}
 	ctx.SetContentType("application/octet-stream")
-	ctx.SetBodyStream(&patternReader{end: int64(n)}, size)
+	ctx.SetBodyStream(wire.PatternReader(int64(n)), size)
 }

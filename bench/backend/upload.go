@@ -3,16 +3,11 @@ package main
 import (
 	"crypto/sha256"
 	"encoding/hex"
+	"github.com/jetwayhq/jetway/bench/wire"
 	"io"
 
 	"github.com/valyala/fasthttp"
 )
-
-// uploadReply is the /upload answer.
-type uploadReply struct {
-	Bytes  int64  `json:"bytes"`
-	SHA256 string `json:"sha256"`
-}
 
 // upload hashes the request body as it streams in; at most one read buffer
 // of it is in memory at a time.
@@ -28,5 +23,5 @@ func (b *backend) upload(ctx *fasthttp.RequestCtx) {
 			return
 		}
 	}
-	writeJSON(ctx, uploadReply{Bytes: n, SHA256: hex.EncodeToString(h.Sum(nil))})
+	writeJSON(ctx, wire.Upload{Bytes: n, SHA256: hex.EncodeToString(h.Sum(nil))})
 }

@@ -6,6 +6,7 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
+	"github.com/jetwayhq/jetway/bench/wire"
 	"io"
 	"net/http"
 	"testing"
@@ -13,7 +14,7 @@ import (
 	"github.com/jetwayhq/jetway/bench/testbed"
 )
 
-// patternPeriod is the period of testbed.PatternByte: i*7 repeats every
+// patternPeriod is the period of wire.PatternByte: i*7 repeats every
 // 256 bytes and i>>8 every 65536.
 const patternPeriod = 1 << 16
 
@@ -21,7 +22,7 @@ const patternPeriod = 1 << 16
 func periodTable() []byte {
 	b := make([]byte, patternPeriod)
 	for i := range b {
-		b[i] = testbed.PatternByte(int64(i))
+		b[i] = wire.PatternByte(int64(i))
 	}
 	return b
 }
@@ -117,7 +118,7 @@ routes:
 			if err != nil {
 				t.Fatal(err)
 			}
-			var up testbed.Upload
+			var up wire.Upload
 			err = json.NewDecoder(resp.Body).Decode(&up)
 			resp.Body.Close()
 			if err != nil || up.Bytes != n || up.SHA256 != want {

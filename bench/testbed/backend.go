@@ -4,6 +4,7 @@ import (
 	"crypto/tls"
 	"encoding/json"
 	"fmt"
+	"github.com/jetwayhq/jetway/bench/wire"
 	"net/http"
 	"os/exec"
 	"strings"
@@ -124,7 +125,7 @@ func (b *Backend) URL(path string) string {
 
 // Counts fetches /count. For a backend that requires client certificates,
 // fetch /count with a client of your own.
-func (b *Backend) Counts(t testing.TB) Counts {
+func (b *Backend) Counts(t testing.TB) wire.Counts {
 	t.Helper()
 	if b.opts.ClientCA != "" {
 		t.Fatal("Backend.Counts: backend requires client certificates")
@@ -142,60 +143,11 @@ func (b *Backend) Counts(t testing.TB) Counts {
 		t.Fatalf("Backend.Counts: %v", err)
 	}
 	defer resp.Body.Close()
-	var c Counts
+	var c wire.Counts
 	if err := json.NewDecoder(resp.Body).Decode(&c); err != nil {
 		t.Fatalf("Backend.Counts: %v", err)
 	}
 	return c
-}
-
-// Counts is jetway-backend's /count answer.
-type Counts struct {
-	Requests     int64 `json:"requests"`      // requests handled, the /count itself included
-	Connections  int64 `json:"connections"`   // TCP connections accepted
-	Open         int64 `json:"open"`          // connections open now
-	SleepAborted int64 `json:"sleep_aborted"` // /sleep requests whose client left first
-}
-
-// Echo is jetway-backend's /headers answer: the request as it arrived.
-type Echo struct {
-	Backend    string              `json:"backend"`
-	Method     string              `json:"method"`
-	URI        string              `json:"uri"`
-	Proto      string              `json:"proto"`
-	Host       string              `json:"host"`
-	RemoteAddr string              `json:"remote_addr"`
-	Headers    map[string][]string `json:"headers"`      // name as sent → values in arrival order
-	Order      [][2]string         `json:"header_order"` // every field line as [name, value], in order
-	TLS        bool                `json:"tls"`
-	ClientCN   string              `json:"client_cn"` // subject CN of the client certificate, if any
-}
-
-// Values returns the values of every field named name, compared without
-// regard to case, in arrival order.
-func (e *Echo) Values(name string) []string {
-	var vs []string
-	for _, f := range e.Order {
-		if strings.EqualFold(f[0], name) {
-			vs = append(vs, f[1])
-		}
-	}
-	return vs
-}
-
-// Get returns the first value of the field named name, compared without
-// regard to case, or "".
-func (e *Echo) Get(name string) string {
-	if vs := e.Values(name); len(vs) > 0 {
-		return vs[0]
-	}
-	return ""
-}
-
-// Upload is jetway-backend's /upload answer.
-type Upload struct {
-	Bytes  int64  `json:"bytes"`
-	SHA256 string `json:"sha256"` // hex
 }
 
 // String describes the backend for test messages.

@@ -9,6 +9,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"github.com/jetwayhq/jetway/bench/wire"
 	"io"
 	"net"
 	"net/http"
@@ -97,17 +98,17 @@ func TestPatternByte(t *testing.T) {
 	}{
 		{0, 0}, {1, 7}, {36, 252}, {37, 3}, {255, 249}, {256, 1}, {257, 8}, {65536, 0}, {65537, 7},
 	} {
-		if got := testbed.PatternByte(tc.i); got != tc.want {
+		if got := wire.PatternByte(tc.i); got != tc.want {
 			t.Errorf("PatternByte(%d) = %d; want %d", tc.i, got, tc.want)
 		}
 	}
-	got, err := io.ReadAll(testbed.PatternReader(70000))
+	got, err := io.ReadAll(wire.PatternReader(70000))
 	if err != nil || len(got) != 70000 {
 		t.Fatalf("PatternReader(70000): %d bytes, %v", len(got), err)
 	}
 	for i, b := range got {
-		if b != testbed.PatternByte(int64(i)) {
-			t.Fatalf("PatternReader byte %d = %d; want %d", i, b, testbed.PatternByte(int64(i)))
+		if b != wire.PatternByte(int64(i)) {
+			t.Fatalf("PatternReader byte %d = %d; want %d", i, b, wire.PatternByte(int64(i)))
 		}
 	}
 }
@@ -167,7 +168,7 @@ func TestEndpoints(t *testing.T) {
 			t.Fatal(err)
 		}
 		defer resp.Body.Close()
-		var e testbed.Echo
+		var e wire.Echo
 		if err := json.NewDecoder(resp.Body).Decode(&e); err != nil {
 			t.Fatal(err)
 		}
@@ -215,8 +216,8 @@ func TestEndpoints(t *testing.T) {
 				t.Fatalf("GET %s: %d bytes; want %d", url, len(body), n)
 			}
 			for i, b := range body {
-				if b != testbed.PatternByte(int64(i)) {
-					t.Fatalf("GET %s: byte %d = %d; want %d", url, i, b, testbed.PatternByte(int64(i)))
+				if b != wire.PatternByte(int64(i)) {
+					t.Fatalf("GET %s: byte %d = %d; want %d", url, i, b, wire.PatternByte(int64(i)))
 				}
 			}
 		}
@@ -242,7 +243,7 @@ func TestEndpoints(t *testing.T) {
 			t.Run(tc.name, func(t *testing.T) {
 				// A struct around the reader hides its type, so net/http
 				// cannot learn the size and sends chunked.
-				body := io.Reader(struct{ io.Reader }{testbed.PatternReader(tc.size)})
+				body := io.Reader(struct{ io.Reader }{wire.PatternReader(tc.size)})
 				req, err := http.NewRequest("POST", be.URL("/upload"), body)
 				if err != nil {
 					t.Fatal(err)
@@ -256,11 +257,11 @@ func TestEndpoints(t *testing.T) {
 					t.Fatal(err)
 				}
 				defer resp.Body.Close()
-				var u testbed.Upload
+				var u wire.Upload
 				if err := json.NewDecoder(resp.Body).Decode(&u); err != nil {
 					t.Fatal(err)
 				}
-				want := sha256Hex(testbed.PatternReader(tc.size))
+				want := sha256Hex(wire.PatternReader(tc.size))
 				if resp.StatusCode != 200 || u.Bytes != tc.size || u.SHA256 != want {
 					t.Errorf("POST /upload = %d %+v; want 200 {%d %s}", resp.StatusCode, u, tc.size, want)
 				}
@@ -279,7 +280,7 @@ func TestEndpoints(t *testing.T) {
 			if !errors.Is(err, io.ErrUnexpectedEOF) {
 				t.Errorf("GET /cut?%s: read error %v; want %v", query, err, io.ErrUnexpectedEOF)
 			}
-			if len(body) != 30000 || !bytes.Equal(body, mustRead(testbed.PatternReader(30000))) {
+			if len(body) != 30000 || !bytes.Equal(body, mustRead(wire.PatternReader(30000))) {
 				t.Errorf("GET /cut?%s: got %d bytes; want the first 30000 pattern bytes", query, len(body))
 			}
 		}
@@ -380,11 +381,11 @@ func TestCountShowsKeepAlive(t *testing.T) {
 		get(t, c, be.URL("/"))
 	}
 	_, body := get(t, c, be.URL("/count"))
-	var got testbed.Counts
+	var got wire.Counts
 	if err := json.Unmarshal(body, &got); err != nil {
 		t.Fatal(err)
 	}
-	want := testbed.Counts{Requests: 4, Connections: 1, Open: 1}
+	want := wire.Counts{Requests: 4, Connections: 1, Open: 1}
 	if got != want {
 		t.Errorf("/count on one keep-alive connection = %+v; want %+v", got, want)
 	}
@@ -444,7 +445,7 @@ func TestTLS(t *testing.T) {
 	for _, host := range []string{be.Addr, strings.Replace(be.Addr, "127.0.0.1", "localhost", 1)} {
 		c := newClient(t, &tls.Config{RootCAs: certs.CAPool()})
 		_, body := get(t, c, "https://"+host+"/headers")
-		var e testbed.Echo
+		var e wire.Echo
 		if err := json.Unmarshal(body, &e); err != nil {
 			t.Fatal(err)
 		}
@@ -464,7 +465,7 @@ func TestMutualTLS(t *testing.T) {
 	})
 
 	_, body := get(t, newClient(t, certs.ClientTLS()), be.URL("/headers"))
-	var e testbed.Echo
+	var e wire.Echo
 	if err := json.Unmarshal(body, &e); err != nil {
 		t.Fatal(err)
 	}

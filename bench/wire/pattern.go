@@ -1,10 +1,9 @@
-package testbed
+package wire
 
 import "io"
 
 // PatternByte is byte i of the bodies jetway-backend's /bytes and /cut
-// send; the backend has its own copy, and the tests compare the two over
-// the wire.
+// send. Its period is 65536 bytes.
 func PatternByte(i int64) byte {
 	return byte(i*7 + i>>8)
 }
