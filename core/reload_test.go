@@ -2,10 +2,8 @@ package core
 
 import (
 	"fmt"
-	"io"
+	"github.com/jetwayhq/jetway/bench/testbed"
 	"net/http"
-	"sync"
-	"sync/atomic"
 	"testing"
 	"time"
 )
@@ -23,45 +21,16 @@ routes:
 `, a, w, b)
 	}
 	g, base := startGateway(t, cfg(1))
-	var ok, failed atomic.Int64
-	stop := make(chan struct{})
-	var wg sync.WaitGroup
-	for range 4 {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			c := &http.Client{}
-			for {
-				select {
-				case <-stop:
-					return
-				default:
-				}
-				resp, err := c.Get(base + "/")
-				if err != nil {
-					failed.Add(1)
-					continue
-				}
-				io.Copy(io.Discard, resp.Body)
-				resp.Body.Close()
-				if resp.StatusCode == 200 {
-					ok.Add(1)
-				} else {
-					failed.Add(1)
-				}
-			}
-		}()
-	}
+	load := testbed.StartLoad(base+"/", 4)
 	for i := range 20 {
 		if err := reapply(t, g, base, cfg(1+i%3)); err != nil {
 			t.Fatal(err)
 		}
 		time.Sleep(100 * time.Millisecond)
 	}
-	close(stop)
-	wg.Wait()
-	if failed.Load() != 0 || ok.Load() == 0 {
-		t.Errorf("during 20 reloads: %d ok, %d failed; want 0 failed", ok.Load(), failed.Load())
+	ok, failed, first := load.Stop()
+	if failed != 0 || ok == 0 {
+		t.Errorf("during 20 reloads: %d ok, %d failed (first: %s); want 0 failed", ok, failed, first)
 	}
 }
 

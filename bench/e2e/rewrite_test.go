@@ -2,10 +2,6 @@ package e2e
 
 import (
 	"fmt"
-	"io"
-	"net/http"
-	"sync"
-	"sync/atomic"
 	"testing"
 	"time"
 
@@ -26,46 +22,14 @@ routes:
 	}
 	j := startJetway(t, cfg(0))
 
-	var ok, failed atomic.Int64
-	var firstErr atomic.Value
-	stop := make(chan struct{})
-	var wg sync.WaitGroup
-	for range 4 {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			c := &http.Client{Timeout: 10 * time.Second}
-			for {
-				select {
-				case <-stop:
-					return
-				default:
-				}
-				resp, err := c.Get(j.url("/"))
-				if err != nil {
-					failed.Add(1)
-					firstErr.CompareAndSwap(nil, err.Error())
-					continue
-				}
-				io.Copy(io.Discard, resp.Body)
-				resp.Body.Close()
-				if resp.StatusCode != 200 {
-					failed.Add(1)
-					firstErr.CompareAndSwap(nil, resp.Status)
-					continue
-				}
-				ok.Add(1)
-			}
-		}()
-	}
+	load := testbed.StartLoad(j.url("/"), 4)
 	// 10 rewrites a second for 3 seconds.
 	for i := 1; i <= 30; i++ {
 		j.write(t, cfg(i))
 		time.Sleep(100 * time.Millisecond)
 	}
-	close(stop)
-	wg.Wait()
-	if failed.Load() != 0 || ok.Load() < 100 {
-		t.Errorf("under 30 rewrites: %d ok, %d failed (first: %v); want 0 failed", ok.Load(), failed.Load(), firstErr.Load())
+	ok, failed, first := load.Stop()
+	if failed != 0 || ok < 100 {
+		t.Errorf("under 30 rewrites: %d ok, %d failed (first: %s); want 0 failed", ok, failed, first)
 	}
 }
