@@ -158,3 +158,28 @@ func fullListener(t testing.TB) string {
 	}
 	return addr
 }
+
+// rawBackend listens on 127.0.0.1 and runs handle on each connection in a
+// goroutine of its own, closing the connection when handle returns. It
+// returns the address.
+func rawBackend(t testing.TB, handle func(c net.Conn)) string {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { ln.Close() })
+	go func() {
+		for {
+			c, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			go func() {
+				defer c.Close()
+				handle(c)
+			}()
+		}
+	}()
+	return ln.Addr().String()
+}

@@ -248,29 +248,15 @@ routes:
 // counts the requests it saw.
 func dropper(t *testing.T) (string, *atomic.Int32) {
 	var n atomic.Int32
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { ln.Close() })
-	go func() {
-		for {
-			c, err := ln.Accept()
-			if err != nil {
-				return
-			}
-			go func() {
-				defer c.Close()
-				r, err := http.ReadRequest(bufio.NewReader(c))
-				if err != nil {
-					return
-				}
-				io.Copy(io.Discard, r.Body)
-				n.Add(1)
-			}()
+	addr := rawBackend(t, func(c net.Conn) {
+		r, err := http.ReadRequest(bufio.NewReader(c))
+		if err != nil {
+			return
 		}
-	}()
-	return ln.Addr().String(), &n
+		io.Copy(io.Discard, r.Body)
+		n.Add(1)
+	})
+	return addr, &n
 }
 
 func TestProxyNeverReplaysPostThatReachedBackend(t *testing.T) {
@@ -410,42 +396,28 @@ routes:
 }
 
 func TestProxyResponseCutShortStaysCutShort(t *testing.T) {
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { ln.Close() })
-	go func() {
-		for {
-			c, err := ln.Accept()
-			if err != nil {
-				return
-			}
-			go func() {
-				defer c.Close()
-				r, err := http.ReadRequest(bufio.NewReader(c))
-				if err != nil {
-					return
-				}
-				if r.URL.Path == "/chunked" {
-					io.WriteString(c, "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n")
-					for range 20 {
-						io.WriteString(c, "1000\r\n"+strings.Repeat("c", 0x1000)+"\r\n")
-					}
-					return // no final chunk
-				}
-				io.WriteString(c, "HTTP/1.1 200 OK\r\nContent-Length: 1000000\r\n\r\n")
-				c.Write(bytes.Repeat([]byte("z"), 300000))
-			}()
+	addr := rawBackend(t, func(c net.Conn) {
+		r, err := http.ReadRequest(bufio.NewReader(c))
+		if err != nil {
+			return
 		}
-	}()
+		if r.URL.Path == "/chunked" {
+			io.WriteString(c, "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n")
+			for range 20 {
+				io.WriteString(c, "1000\r\n"+strings.Repeat("c", 0x1000)+"\r\n")
+			}
+			return // no final chunk
+		}
+		io.WriteString(c, "HTTP/1.1 200 OK\r\nContent-Length: 1000000\r\n\r\n")
+		c.Write(bytes.Repeat([]byte("z"), 300000))
+	})
 	_, base := startGateway(t, fmt.Sprintf(`
 upstreams:
   - id: u1
     nodes: {%q: 1}
 routes:
   - {id: r1, uri: /*, upstream_id: u1}
-`, ln.Addr().String()))
+`, addr))
 	for _, path := range []string{"/fixed", "/chunked"} {
 		t.Run(path, func(t *testing.T) {
 			resp, err := http.Get(base + path)
