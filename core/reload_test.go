@@ -1,8 +1,12 @@
 package core
 
 import (
+	"bytes"
+	"crypto/sha256"
 	"fmt"
 	"github.com/jetwayhq/jetway/bench/testbed"
+	"github.com/jetwayhq/jetway/bench/wire"
+	"io"
 	"net/http"
 	"testing"
 	"time"
@@ -81,5 +85,52 @@ routes:
 `, a)))
 	if err == nil {
 		t.Fatal("Apply with a new listen address succeeded; want ErrListenChanged")
+	}
+}
+
+func TestReloadLetsInFlightRequestsFinish(t *testing.T) {
+	old := testbed.StartBackend(t, testbed.BackendOptions{Name: "old"})
+	next := backend(t, named("new"))
+	g, base := startGateway(t, fmt.Sprintf(`
+upstreams:
+  - id: u1
+    nodes: {%q: 1}
+routes:
+  - {id: r1, uri: /*, upstream_id: u1}
+`, old.Addr))
+	// A 64 MiB download read slowly spans the reload.
+	const n = 64 << 20
+	resp, err := http.Get(base + fmt.Sprintf("/bytes?n=%d", n))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	head := make([]byte, 1<<20)
+	if _, err := io.ReadFull(resp.Body, head); err != nil {
+		t.Fatal(err)
+	}
+	// The old node leaves the config entirely.
+	if err := reapply(t, g, base, fmt.Sprintf(`
+upstreams:
+  - id: u2
+    nodes: {%q: 1}
+routes:
+  - {id: r2, uri: /*, upstream_id: u2}
+`, next)); err != nil {
+		t.Fatal(err)
+	}
+	if _, body, _ := get(t, http.DefaultClient, base+"/"); body != "new" {
+		t.Fatalf("after reload GET / = %q; want new", body)
+	}
+	h := sha256.New()
+	h.Write(head)
+	rest, err := io.Copy(h, resp.Body)
+	if err != nil || rest != n-int64(len(head)) {
+		t.Fatalf("in-flight download after reload: %d more bytes, %v; want %d", rest, err, n-int64(len(head)))
+	}
+	want := sha256.New()
+	io.Copy(want, wire.PatternReader(n))
+	if !bytes.Equal(h.Sum(nil), want.Sum(nil)) {
+		t.Error("in-flight download after reload: bytes differ from the pattern")
 	}
 }
