@@ -11,6 +11,8 @@ RACE := $(if $(filter 1,$(shell $(GO) env CGO_ENABLED)),-race,)
 TEST_TIMEOUT ?= 10m
 BENCHTIME    ?= 1s
 FUZZTIME     ?= 10s
+# staticcheck is built from the Go module proxy at this version.
+STATICCHECK  ?= v0.8.2
 
 .PHONY: help build run test bench fuzz lint clean
 
@@ -20,7 +22,7 @@ help:
 	@echo "make test    lint, then every test with the race detector"
 	@echo "make bench   Go benchmarks (BENCHTIME=$(BENCHTIME))"
 	@echo "make fuzz    each fuzz target for FUZZTIME=$(FUZZTIME)"
-	@echo "make lint    gofmt and go vet"
+	@echo "make lint    gofmt, go vet and staticcheck"
 	@echo "make compare side-by-side benchmark against nginx and HAProxy (bench/README.md)"
 
 build:
@@ -53,6 +55,7 @@ lint:
 	@unformatted=$$(gofmt -l .); \
 	if [ -n "$$unformatted" ]; then echo "gofmt needed:"; echo "$$unformatted"; exit 1; fi
 	$(GO) vet ./...
+	$(GO) run honnef.co/go/tools/cmd/staticcheck@$(STATICCHECK) ./...
 
 clean:
 	rm -rf bin

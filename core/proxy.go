@@ -20,7 +20,8 @@ func (g *Gateway) serveHTTP(ctx *fasthttp.RequestCtx) {
 	remote := remoteAddr(ctx)
 	i, ok := s.router.match(ctx.Method(), ctx.Host(), ctx.Path(), remote)
 	if !ok {
-		writeError(ctx, fasthttp.StatusNotFound)
+		status, _ := classify(ErrNoRoute)
+		writeError(ctx, status)
 		return
 	}
 	rt := s.routes[i]

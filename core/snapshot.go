@@ -3,7 +3,6 @@ package core
 import (
 	"crypto/sha256"
 	"crypto/tls"
-	"crypto/x509"
 	"encoding/hex"
 	"errors"
 	"fmt"
@@ -82,7 +81,6 @@ type timeouts struct {
 type builder struct {
 	g    *Gateway
 	snap *Snapshot
-	ca   *x509.CertPool
 }
 
 // build turns a validated config into a Snapshot, reusing live node state

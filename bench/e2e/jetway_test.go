@@ -14,10 +14,9 @@ func TestMain(m *testing.M) { os.Exit(testbed.Run(m)) }
 
 // jetway is a running jetway process and the config file it serves.
 type jetway struct {
-	proc   *testbed.Process
-	path   string
-	addr   string
-	routes string
+	proc *testbed.Process
+	path string
+	addr string
 }
 
 // startJetway writes a config with the given resources (YAML after the

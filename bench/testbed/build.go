@@ -7,7 +7,6 @@ import (
 	"os/exec"
 	"path"
 	"path/filepath"
-	"runtime"
 	"strconv"
 	"strings"
 	"sync"
@@ -96,17 +95,9 @@ func goBuild(pkg string, n int) (string, error) {
 	return out, nil
 }
 
-// goTool returns the go command of the toolchain running the tests.
-func goTool() string {
-	if root := runtime.GOROOT(); root != "" {
-		p := filepath.Join(root, "bin", "go")
-		if _, err := os.Stat(p); err == nil {
-			return p
-		}
-	}
-	// go test puts its own GOROOT/bin first in PATH.
-	return "go"
-}
+// goTool returns the go command: go test puts the bin directory of the
+// toolchain running the tests first in PATH.
+func goTool() string { return "go" }
 
 // removeStaleBinDirs removes build directories whose process has exited.
 func removeStaleBinDirs() {
