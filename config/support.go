@@ -48,6 +48,15 @@ var gaps = []struct {
 			}
 		})
 	}},
+	{"CONNECT", func(c *Config, report func(string, string, ...any)) {
+		for i := range c.Routes {
+			for j, m := range c.Routes[i].Methods {
+				if m == "CONNECT" {
+					report(index(field(index("routes", i), "methods"), j), "CONNECT is not supported (Jetway answers it 405)")
+				}
+			}
+		}
+	}},
 	{"route vars", func(c *Config, report func(string, string, ...any)) {
 		for i := range c.Routes {
 			if len(c.Routes[i].Vars) > 0 {

@@ -2,6 +2,7 @@ package config
 
 import (
 	"errors"
+	"strings"
 	"testing"
 )
 
@@ -69,5 +70,21 @@ func TestSupportedAlone(t *testing.T) {
 	c.Upstreams[0].Type = "roundrobin"
 	if err := Supported(c); err != nil {
 		t.Errorf("Supported() = %v; want nil", err)
+	}
+}
+
+func TestSupportedRefusesConnect(t *testing.T) {
+	_, err := Parse("c.yaml", []byte(`
+upstreams:
+  - id: u1
+    nodes: {"127.0.0.1:1": 1}
+routes:
+  - id: r1
+    uri: /*
+    methods: [GET, CONNECT]
+    upstream_id: u1
+`))
+	if err == nil || !strings.Contains(err.Error(), "c.yaml:8: routes[0].methods[1]: CONNECT is not supported") {
+		t.Errorf("Parse = %v; want routes[0].methods[1] refused on line 8", err)
 	}
 }

@@ -17,6 +17,11 @@ func (g *Gateway) serveHTTP(ctx *fasthttp.RequestCtx) {
 	if !frontDoorCheck(ctx, s.limits) {
 		return
 	}
+	if ctx.IsConnect() {
+		// Jetway is a reverse proxy: it does not open CONNECT tunnels.
+		writeMethodNotAllowed(ctx)
+		return
+	}
 	remote := remoteAddr(ctx)
 	i, ok := s.router.match(ctx.Method(), ctx.Host(), ctx.Path(), remote)
 	if !ok {

@@ -601,3 +601,42 @@ routes:
 		t.Errorf("after idle_timeout %d upstream connections stay open; want 0", open)
 	}
 }
+
+func TestProxyRequestForms(t *testing.T) {
+	a := backend(t, func(w http.ResponseWriter, r *http.Request) {
+		fmt.Fprintf(w, "%s %s %s", r.Method, r.RequestURI, r.Host)
+	})
+	_, base := startGateway(t, fmt.Sprintf(`
+upstreams:
+  - id: u1
+    nodes: {%q: 1}
+routes:
+  - {id: r1, uri: /*, upstream_id: u1}
+`, a))
+	for _, tc := range []struct {
+		req    string
+		status int
+		body   string
+	}{
+		// absolute-form: the target's host wins (RFC 9112 §3.2.2); the
+		// node gets origin-form.
+		{"GET http://other.example/abs?x=1 HTTP/1.1\r\nHost: example.com\r\n\r\n", 200, "GET /abs?x=1 other.example"},
+		{"CONNECT example.com:443 HTTP/1.1\r\nHost: example.com:443\r\n\r\n", 405, `{"error_msg":"405 Method Not Allowed: CONNECT is not supported"}` + "\n"},
+	} {
+		c, err := net.Dial("tcp", strings.TrimPrefix(base, "http://"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		c.SetDeadline(time.Now().Add(5 * time.Second))
+		io.WriteString(c, tc.req)
+		resp, err := http.ReadResponse(bufio.NewReader(c), nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		b, _ := io.ReadAll(resp.Body)
+		c.Close()
+		if resp.StatusCode != tc.status || string(b) != tc.body {
+			t.Errorf("%q = %d %q; want %d %q", strings.SplitN(tc.req, "\r\n", 2)[0], resp.StatusCode, b, tc.status, tc.body)
+		}
+	}
+}

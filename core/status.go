@@ -65,9 +65,19 @@ var (
 	body502 = []byte(`{"error_msg":"502 Bad Gateway"}` + "\n")
 	body503 = []byte(`{"error_msg":"503 Service Unavailable"}` + "\n")
 	body504 = []byte(`{"error_msg":"504 Gateway Timeout"}` + "\n")
+	body405 = []byte(`{"error_msg":"405 Method Not Allowed: CONNECT is not supported"}` + "\n")
 )
 
 var strJSON = []byte("application/json")
+
+// writeMethodNotAllowed refuses a CONNECT request.
+func writeMethodNotAllowed(ctx *fasthttp.RequestCtx) {
+	ctx.Response.Reset()
+	ctx.SetStatusCode(fasthttp.StatusMethodNotAllowed)
+	ctx.Response.Header.SetContentTypeBytes(strJSON)
+	ctx.Response.SetBodyRaw(body405)
+	ctx.SetConnectionClose()
+}
 
 // writeError answers ctx with the status err maps to. A 499 sends nothing
 // and closes the connection.
