@@ -15,6 +15,10 @@ type PickInfo struct {
 	// Tried holds the targets already tried by this request; Pick must not
 	// return any of them.
 	Tried *Tried
+	// Hash is the request's hash key (HashKey of the configured key) for
+	// the chash balancer; HasHash is false when the request had no key.
+	Hash    uint64
+	HasHash bool
 }
 
 // Balancer chooses a target for a request. Implementations are immutable
