@@ -16,6 +16,10 @@ type Upstream struct {
 	Type   string `yaml:"type"`    // roundrobin (default), chash, least_conn, ewma
 	HashOn string `yaml:"hash_on"` // vars (default), header, cookie, consumer, vars_combinations
 	Key    string `yaml:"key"`
+	// HashBalanceFactor (extension; Envoy hash_balance_factor) caps each
+	// chash node at this percentage of the mean in-flight load; keys of a
+	// node over the cap go to the next node on the ring. 0 disables it.
+	HashBalanceFactor int `yaml:"hash_balance_factor"`
 
 	// Retries defaults to the node count minus one when unset.
 	Retries      *int     `yaml:"retries"`

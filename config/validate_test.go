@@ -55,9 +55,9 @@ func TestValidateProblems(t *testing.T) {
 			"upstreams[1].service_name: only used with discovery_type",
 			"upstreams[1].discovery_args: only used with discovery_type",
 		}},
-		{"enums", "upstreams: [{id: u, nodes: {}, type: random, hash_on: ip, scheme: ftp, pass_host: keep}]", []string{
+		{"enums", "upstreams: [{id: u, nodes: {}, type: fastest, hash_on: ip, scheme: ftp, pass_host: keep}]", []string{
 			`upstreams[0].scheme: must be one of http, https, grpc, grpcs, tcp, tls, udp, kafka (got "ftp")`,
-			`upstreams[0].type: must be one of roundrobin, chash, least_conn, ewma (got "random")`,
+			`upstreams[0].type: must be one of roundrobin, chash, least_conn, ewma, random, p2c (got "fastest")`,
 			`upstreams[0].hash_on: must be one of vars, header, cookie, consumer, vars_combinations (got "ip")`,
 			`upstreams[0].pass_host: must be one of pass, node, rewrite (got "keep")`,
 		}},
@@ -213,7 +213,7 @@ func TestValidateChash(t *testing.T) {
 		{"var key", "type: chash, key: remote_addr", nil},
 		{"arg key", "type: chash, key: arg_user", nil},
 		{"bad var key", "type: chash, key: nope", []string{
-			`upstreams[0].key: "nope" is not a variable hash_on vars accepts (uri, server_name, server_addr, request_uri, remote_port, remote_addr, query_string, host, hostname, mqtt_client_id, arg_*)`,
+			`upstreams[0].key: "nope" is not a variable hash_on vars accepts (uri, server_name, server_addr, request_uri, remote_port, remote_addr, query_string, host, hostname, arg_*, http_*, cookie_*)`,
 		}},
 		{"header key", "type: chash, hash_on: header, key: X-User", nil},
 		{"bad cookie key", "type: chash, hash_on: cookie, key: 'a b'", []string{

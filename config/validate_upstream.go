@@ -12,14 +12,12 @@ const (
 )
 
 var (
-	upstreamTypes  = []string{"roundrobin", "chash", "least_conn", "ewma"}
+	// random and p2c are Jetway extensions.
+	upstreamTypes  = []string{"roundrobin", "chash", "least_conn", "ewma", "random", "p2c"}
 	hashOns        = []string{"vars", "header", "cookie", "consumer", "vars_combinations"}
 	schemes        = []string{"http", "https", "grpc", "grpcs", "tcp", "tls", "udp", "kafka"}
 	passHosts      = []string{"pass", "node", "rewrite"}
 	discoveryTypes = []string{"dns", "consul", "consul_kv", "nacos", "eureka", "kubernetes", "tars"}
-	// hashVars are the variables hash_on "vars" may name besides arg_*.
-	hashVars = []string{"uri", "server_name", "server_addr", "request_uri", "remote_port",
-		"remote_addr", "query_string", "host", "hostname", "mqtt_client_id"}
 )
 
 // upstream checks one upstream at p. An inline upstream (inside a route
@@ -168,6 +166,14 @@ func (v *validator) nodes(u *Upstream, p string, schemeOK bool) {
 // names what to hash.
 func (v *validator) hashKey(u *Upstream, p string) {
 	kp := field(p, "key")
+	if f := u.HashBalanceFactor; f != 0 {
+		switch {
+		case u.Type != "chash":
+			v.errf(field(p, "hash_balance_factor"), "only used with type chash")
+		case f < 100 || f > 10000:
+			v.errf(field(p, "hash_balance_factor"), "must be 0 (off) or 100..10000 (percent of the mean load)")
+		}
+	}
 	if u.Type != "chash" {
 		if u.Key != "" {
 			v.errf(kp, "only used with type chash")
@@ -193,15 +199,14 @@ func (v *validator) hashKey(u *Upstream, p string) {
 func hashKeyProblem(hashOn, key string) string {
 	switch hashOn {
 	case "vars":
-		if arg, ok := strings.CutPrefix(key, "arg_"); ok && arg != "" && validHashName(arg) {
+		if IsHashVar(key) {
 			return ""
 		}
-		for _, name := range hashVars {
-			if key == name {
-				return ""
-			}
+		return fmt.Sprintf("%s is not a variable hash_on vars accepts (%s, arg_*, http_*, cookie_*)", clip(key), strings.Join(hashVars, ", "))
+	case "vars_combinations":
+		if _, err := HashTemplate(key); err != nil {
+			return err.Error()
 		}
-		return fmt.Sprintf("%s is not a variable hash_on vars accepts (%s, arg_*)", clip(key), strings.Join(hashVars, ", "))
 	case "header", "cookie":
 		if !validHashName(key) {
 			return fmt.Sprintf("%s is not a valid %s name (a-z, A-Z, 0-9, '-', '_')", clip(key), hashOn)

@@ -53,7 +53,7 @@ routes:
 		wantStderr string // exact; "-" means any non-empty text
 	}{
 		{"valid", []string{"validate", "-c", good}, 0, good + ": ok\n", ""},
-		{"three problems", []string{"validate", "-c", bad}, 1, "", bad + `:6: upstreams[0].type: must be one of roundrobin, chash, least_conn, ewma (got "fastest")
+		{"three problems", []string{"validate", "-c", bad}, 1, "", bad + `:6: upstreams[0].type: must be one of roundrobin, chash, least_conn, ewma, random, p2c (got "fastest")
 ` + bad + `:9: upstreams[0].nodes[0].port: must be 1..65535
 ` + bad + `:14: routes[0].upstream_id: upstream "u9" not found
 `},
