@@ -48,6 +48,10 @@ type Node struct {
 	consecFails atomic.Int32
 	down        atomic.Bool
 	lastErr     atomic.Pointer[NodeError]
+
+	// latency is the peak-EWMA latency estimate and the time of its last
+	// sample, packed into one word; see latency.go. Zero: no sample yet.
+	latency atomic.Uint64
 }
 
 // NodeError records the last failure seen on a node.

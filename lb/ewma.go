@@ -1,0 +1,86 @@
+package lb
+
+import (
+	"slices"
+
+	"github.com/jetwayhq/jetway/upstream"
+)
+
+// EWMA sends each request to the target expected to answer soonest: the
+// lowest cost LatencyEWMA × (InFlight+1) / Weight, where LatencyEWMA is the
+// node's peak-EWMA latency (upstream.Node.ObserveLatency). The cost is
+// Finagle's and linkerd's peak-EWMA load, divided by weight as APISIX's
+// ewma balancer does.
+//
+// Targets are grouped by Priority, highest first; Pick serves the highest
+// group that has a usable target. Within a group Pick draws two distinct
+// usable targets at random and takes the cheaper one (power of two choices,
+// as APISIX's ewma balancer and Finagle's P2C balancers do), so Pick is
+// O(1) at any group size and a slow node still gets the occasional request
+// that shows when it recovers. When the group has two usable targets or
+// fewer, both are compared, in random order so that ties split evenly.
+//
+// A node that never answered has no estimate; it is costed at the other
+// candidate's latency, so the comparison falls to requests in flight and
+// weight. A new node thus gets traffic at once, but no more in flight than
+// the nodes it is compared with, until its first answer gives it its own
+// estimate. Two such nodes compare by in-flight and weight alone.
+type EWMA struct {
+	targets []Target
+	groups  [][]int32 // target indexes, highest priority first
+	now     func() int64
+}
+
+var _ Balancer = (*EWMA)(nil)
+
+// NewEWMA builds a peak-EWMA balancer over targets. Every target with a
+// positive weight must have a non-nil Node. The balancer keeps its own
+// copy of the slice; Pick returns indexes into it.
+func NewEWMA(targets []Target) *EWMA { return newEWMA(targets, upstream.Nanotime) }
+
+// newEWMA is NewEWMA reading the time from now, in Nanotime nanoseconds.
+func newEWMA(targets []Target, now func() int64) *EWMA {
+	return &EWMA{targets: slices.Clone(targets), groups: priorityGroups(targets), now: now}
+}
+
+// Pick returns the cheaper of two usable targets drawn from the highest
+// priority group that has one.
+func (e *EWMA) Pick(info PickInfo) (int, bool) {
+	for _, members := range e.groups {
+		a, b, found := drawTwo(e.targets, members, info)
+		switch found {
+		case 1:
+			return a, true
+		case 2:
+			now := e.now()
+			ta, tb := &e.targets[a], &e.targets[b]
+			if cheaper(
+				tb.Node.LatencyEWMA(now), tb.Node.InFlight(), tb.Weight,
+				ta.Node.LatencyEWMA(now), ta.Node.InFlight(), ta.Weight,
+			) {
+				return b, true
+			}
+			return a, true
+		}
+	}
+	return 0, false
+}
+
+// cheaper reports whether target a costs less than target b, given each
+// one's latency estimate (ns, 0 when it has none), requests in flight and
+// positive weight: la*(ina+1)/wa < lb*(inb+1)/wb, compared as
+// la*(ina+1)*wb < lb*(inb+1)*wa. A missing estimate takes the other's; when
+// both are missing, in-flight and weight decide.
+func cheaper(la float64, ina int64, wa int, lb float64, inb int64, wb int) bool {
+	switch {
+	case la == 0 && lb == 0:
+		la, lb = 1, 1
+	case la == 0:
+		la = lb
+	case lb == 0:
+		lb = la
+	}
+	ca := la * float64(max(ina, 0)+1) * float64(wb)
+	cb := lb * float64(max(inb, 0)+1) * float64(wa)
+	return ca < cb
+}

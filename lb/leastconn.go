@@ -1,0 +1,200 @@
+package lb
+
+import (
+	"cmp"
+	"math/bits"
+	"math/rand/v2"
+	"slices"
+)
+
+// LeastConn sends each request to the usable target with the fewest
+// requests in flight for its weight: the lowest (InFlight+1)/Weight, as
+// APISIX's least_conn and nginx's ngx_http_upstream_least_conn score it.
+// InFlight counts requests through this whole process (Node.Begin/End),
+// not only those this balancer placed, so it holds across config reloads.
+// Scores are compared by cross-multiplication in 128 bits, never as floats.
+//
+// Targets are grouped by Priority, highest first; Pick serves the highest
+// group that has a usable target.
+//
+// A group of up to lcExactLimit targets is scanned in full. The scan starts
+// at a position taken from the group's atomic counter, and the first of
+// equal scores wins, so ties rotate over the tied targets.
+//
+// A larger group uses the power of two choices (Mitzenmacher, "The Power of
+// Two Choices in Randomized Load Balancing", 2001; Envoy's least request
+// balancer): two distinct usable targets drawn at random, the lower score
+// wins. Pick then costs O(1) however large the group, and loads stay within
+// O(log log n) of each other rather than the O(log n / log log n) of a
+// single random choice. Weights then tilt each comparison instead of
+// setting exact shares.
+type LeastConn struct {
+	targets []Target
+	groups  []lcGroup // highest priority first
+}
+
+var _ Balancer = (*LeastConn)(nil)
+
+// lcExactLimit is the largest group LeastConn scans in full.
+const lcExactLimit = 64
+
+// lcGroup is one priority level: members are target indexes in config
+// order; next is where the next full scan starts.
+type lcGroup struct {
+	members []int32
+	next    *rrCounter
+}
+
+// NewLeastConn builds a least-connections balancer over targets. Every
+// target with a positive weight must have a non-nil Node. The balancer
+// keeps its own copy of the slice; Pick returns indexes into it.
+func NewLeastConn(targets []Target) *LeastConn {
+	l := &LeastConn{targets: slices.Clone(targets)}
+	for _, members := range priorityGroups(targets) {
+		l.groups = append(l.groups, lcGroup{members: members, next: new(rrCounter)})
+	}
+	return l
+}
+
+// Pick returns the usable target with the lowest (InFlight+1)/Weight in the
+// highest priority group that has one.
+func (l *LeastConn) Pick(info PickInfo) (int, bool) {
+	for k := range l.groups {
+		g := &l.groups[k]
+		if len(g.members) <= lcExactLimit {
+			if i, ok := l.scan(g, info); ok {
+				return i, true
+			}
+			continue
+		}
+		a, b, found := drawTwo(l.targets, g.members, info)
+		switch found {
+		case 1:
+			return a, true
+		case 2:
+			if lessLoad(l.load(b), l.weight(b), l.load(a), l.weight(a)) {
+				return b, true
+			}
+			return a, true
+		}
+	}
+	return 0, false
+}
+
+// scan compares every usable member of g, starting at the position taken
+// from g's counter.
+func (l *LeastConn) scan(g *lcGroup, info PickInfo) (int, bool) {
+	n := uint64(len(g.members))
+	p := (g.next.n.Add(1) - 1) % n
+	best, bestLoad, bestWeight := -1, uint64(0), uint64(0)
+	for range n {
+		i := int(g.members[p])
+		if p++; p == n {
+			p = 0
+		}
+		if !usable(l.targets, i, info) {
+			continue
+		}
+		ld, w := l.load(i), l.weight(i)
+		if best < 0 || lessLoad(ld, w, bestLoad, bestWeight) {
+			best, bestLoad, bestWeight = i, ld, w
+		}
+	}
+	return best, best >= 0
+}
+
+// load is target i's requests in flight plus one: the request being placed.
+func (l *LeastConn) load(i int) uint64 {
+	return uint64(max(l.targets[i].Node.InFlight(), 0)) + 1
+}
+
+func (l *LeastConn) weight(i int) uint64 { return uint64(l.targets[i].Weight) }
+
+// lessLoad reports whether a/wa < b/wb, compared as a*wb < b*wa in 128
+// bits so that no product overflows. Weights are positive.
+func lessLoad(a, wa, b, wb uint64) bool {
+	hi1, lo1 := bits.Mul64(a, wb)
+	hi2, lo2 := bits.Mul64(b, wa)
+	return hi1 < hi2 || hi1 == hi2 && lo1 < lo2
+}
+
+// priorityGroups returns the indexes of the targets with positive weights,
+// grouped by Priority, highest first, each group in config order.
+func priorityGroups(targets []Target) [][]int32 {
+	var order []int32
+	for i, t := range targets {
+		if t.Weight > 0 {
+			order = append(order, int32(i))
+		}
+	}
+	slices.SortStableFunc(order, func(a, b int32) int {
+		return cmp.Compare(targets[b].Priority, targets[a].Priority)
+	})
+	var groups [][]int32
+	for len(order) > 0 {
+		n := 1
+		for n < len(order) && targets[order[n]].Priority == targets[order[0]].Priority {
+			n++
+		}
+		groups = append(groups, slices.Clip(order[:n]))
+		order = order[n:]
+	}
+	return groups
+}
+
+// p2cDraws is how many uniform draws drawUsable makes before it walks
+// forward from the last one.
+const p2cDraws = 4
+
+// drawTwo draws the candidates of a power-of-two-choices pick among
+// members: two distinct usable targets, each uniform among the usable ones
+// while uniform draws find them. It returns their target indexes and how
+// many it found: 2, or 1 when only one member is usable, or 0.
+func drawTwo(ts []Target, members []int32, info PickInfo) (a, b, found int) {
+	pa, ok := drawUsable(ts, members, info, -1)
+	if !ok {
+		return 0, 0, 0
+	}
+	a = int(members[pa])
+	pb, ok := drawUsable(ts, members, info, pa)
+	if !ok {
+		return a, 0, 1
+	}
+	return a, int(members[pb]), 2
+}
+
+// drawUsable returns the position in members of a usable target other than
+// position skip (-1: none). It draws up to p2cDraws positions uniformly;
+// when all of them are unusable (many targets down or tried) it walks
+// forward from the last draw, so it finds a usable target whenever one
+// exists, in O(len(members)) at worst. math/rand/v2's top-level functions
+// draw from a per-thread source: no lock.
+func drawUsable(ts []Target, members []int32, info PickInfo, skip int) (int, bool) {
+	n := len(members)
+	m := n
+	if skip >= 0 {
+		m--
+	}
+	if m <= 0 {
+		return 0, false
+	}
+	p := 0
+	for range p2cDraws {
+		p = rand.IntN(m)
+		if skip >= 0 && p >= skip {
+			p++
+		}
+		if usable(ts, int(members[p]), info) {
+			return p, true
+		}
+	}
+	for range n - 1 {
+		if p++; p == n {
+			p = 0
+		}
+		if p != skip && usable(ts, int(members[p]), info) {
+			return p, true
+		}
+	}
+	return 0, false
+}

@@ -1,0 +1,30 @@
+//go:build !race
+
+package lb
+
+import (
+	"slices"
+	"testing"
+)
+
+// TestLeastConnPickAllocs checks that Pick allocates nothing on the full
+// scan and on the two-choices path, with requests in flight and targets
+// down or tried. The race detector allocates, hence the build tag.
+func TestLeastConnPickAllocs(t *testing.T) {
+	for _, n := range []int{5, lcExactLimit + 1, 1000} {
+		ts := weighted(slices.Repeat([]int{1, 3}, n/2+1)[:n]...)
+		for i := range ts {
+			for range i % 4 {
+				ts[i].Node.Begin()
+			}
+		}
+		setDown(ts, 1, n-1)
+		var tried Tried
+		tried.Add(0)
+		lc := NewLeastConn(ts)
+		info := PickInfo{Tried: &tried}
+		if a := testing.AllocsPerRun(1000, func() { lc.Pick(info) }); a != 0 {
+			t.Errorf("%d targets: Pick() allocates %v times per call; want 0", n, a)
+		}
+	}
+}
