@@ -17,13 +17,6 @@ var gaps = []struct {
 			}
 		})
 	}},
-	{"balancers other than roundrobin", func(c *Config, report func(string, string, ...any)) {
-		eachUpstream(c, func(u *Upstream, p string, _ bool) {
-			if u.Type != "roundrobin" {
-				report(field(p, "type"), "%s is not supported yet (roundrobin only)", clip(u.Type))
-			}
-		})
-	}},
 	{"service discovery", func(c *Config, report func(string, string, ...any)) {
 		eachUpstream(c, func(u *Upstream, p string, _ bool) {
 			if u.DiscoveryType != "" {
@@ -45,6 +38,13 @@ var gaps = []struct {
 				if httpUse {
 					report(field(p, "scheme"), "%s is not an HTTP scheme; stream routes are not supported yet", clip(u.Scheme))
 				}
+			}
+		})
+	}},
+	{"hash_on consumer", func(c *Config, report func(string, string, ...any)) {
+		eachUpstream(c, func(u *Upstream, p string, _ bool) {
+			if u.Type == "chash" && u.HashOn == "consumer" {
+				report(field(p, "hash_on"), "consumer needs authentication, which Jetway does not have yet")
 			}
 		})
 	}},

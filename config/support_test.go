@@ -15,9 +15,9 @@ func TestSupported(t *testing.T) {
 		{"health checks", "upstreams: [{id: u, nodes: {}, checks: {active: {}}}]", []string{
 			"upstreams[0].checks: health checks are not supported yet",
 		}},
-		{"balancers", "upstreams: [{id: u, nodes: {}, type: least_conn}, {id: v, nodes: {}, type: ewma}]", []string{
-			`upstreams[0].type: "least_conn" is not supported yet (roundrobin only)`,
-			`upstreams[1].type: "ewma" is not supported yet (roundrobin only)`,
+		{"balancers", "upstreams: [{id: u, nodes: {}, type: least_conn}, {id: v, nodes: {}, type: ewma}, {id: w, nodes: {}, type: p2c}]", nil},
+		{"hash_on consumer", "upstreams: [{id: u, nodes: {}, type: chash, hash_on: consumer}]", []string{
+			"upstreams[0].hash_on: consumer needs authentication, which Jetway does not have yet",
 		}},
 		{"discovery", "upstreams: [{id: u, discovery_type: dns, service_name: svc.local}]", []string{
 			"upstreams[0].discovery_type: service discovery is not supported yet",
@@ -62,12 +62,12 @@ func TestSupported(t *testing.T) {
 }
 
 func TestSupportedAlone(t *testing.T) {
-	c := &Config{Upstreams: []Upstream{{ID: "u", Type: "chash", Scheme: "http", Nodes: Nodes{}}}}
+	c := &Config{Upstreams: []Upstream{{ID: "u", Type: "chash", HashOn: "consumer", Scheme: "http", Nodes: Nodes{}}}}
 	err := Supported(c)
-	if got, want := err.Error(), `upstreams[0].type: "chash" is not supported yet (roundrobin only)`; got != want {
+	if got, want := err.Error(), `upstreams[0].hash_on: consumer needs authentication, which Jetway does not have yet`; got != want {
 		t.Errorf("Supported() = %q; want %q", got, want)
 	}
-	c.Upstreams[0].Type = "roundrobin"
+	c.Upstreams[0].HashOn = "vars"
 	if err := Supported(c); err != nil {
 		t.Errorf("Supported() = %v; want nil", err)
 	}

@@ -16,6 +16,8 @@ type exchange struct {
 	req     fasthttp.Request
 	resp    fasthttp.Response
 	tried   lb.Tried
+	hash    uint64 // chash key of the request, when hasHash
+	hasHash bool
 	scratch []byte
 
 	body   clientBody
@@ -47,6 +49,7 @@ func (x *exchange) release() {
 	x.req.Reset()
 	x.resp.Reset()
 	x.tried.Reset()
+	x.hash, x.hasHash = 0, false
 	x.body = clientBody{}
 	x.stream.reset()
 	x.client, x.hc, x.wconn, x.cc, x.br = nil, nil, nil, nil, nil

@@ -3,6 +3,7 @@ package core
 import (
 	"fmt"
 	"net"
+	"strings"
 	"testing"
 
 	"github.com/valyala/fasthttp"
@@ -37,6 +38,12 @@ type inProcessProxy struct {
 }
 
 func newInProcessProxy(tb testing.TB, nodes ...string) *inProcessProxy {
+	return newInProcessProxyOf(tb, "", nodes...)
+}
+
+// newInProcessProxyOf is newInProcessProxy with extra upstream settings,
+// one "key: value" per line.
+func newInProcessProxyOf(tb testing.TB, extra string, nodes ...string) *inProcessProxy {
 	tb.Helper()
 	nodeMap := ""
 	for i, n := range nodes {
@@ -53,9 +60,10 @@ gateway:
 upstreams:
   - id: u1
     nodes: {%s}
+%s
 routes:
   - {id: r1, uri: /api/*, upstream_id: u1}
-`, nodeMap))); err != nil {
+`, nodeMap, indent(extra, "    ")))); err != nil {
 		tb.Fatal(err)
 	}
 	p.req.Header.SetMethod("GET")
@@ -73,4 +81,12 @@ func (p *inProcessProxy) do() int {
 	p.ctx.Response.Reset()
 	p.g.serveHTTP(&p.ctx)
 	return p.ctx.Response.StatusCode()
+}
+
+// indent prefixes every line of s with pad.
+func indent(s, pad string) string {
+	if s == "" {
+		return ""
+	}
+	return pad + strings.ReplaceAll(strings.TrimSpace(s), "\n", "\n"+pad)
 }

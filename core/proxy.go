@@ -55,6 +55,7 @@ func (g *Gateway) proxy(ctx *fasthttp.RequestCtx, s *Snapshot, rt *routeRT, remo
 		x.resp.SkipBody = true
 	}
 
+	x.setHash(ctx, up, remote)
 	var start time.Time
 	if up.retryTimeout > 0 {
 		start = time.Now()
@@ -68,8 +69,15 @@ func (g *Gateway) proxy(ctx *fasthttp.RequestCtx, s *Snapshot, rt *routeRT, remo
 			}
 			break
 		}
+		var sent time.Time
+		if up.observeLatency {
+			sent = time.Now()
+		}
 		err := x.roundTrip(up.clients[i], rt.timeouts, replayable)
 		if err == nil {
+			if up.observeLatency {
+				node.ObserveLatency(time.Since(sent))
+			}
 			g.relay(ctx, x, rt, node)
 			return
 		}
@@ -118,7 +126,7 @@ func (x *exchange) attachBody(ctx *fasthttp.RequestCtx, clientIdle time.Duration
 // next picks a node not yet tried by this request, marks it tried and in
 // flight, and sets the Host header for it.
 func (x *exchange) next(ctx *fasthttp.RequestCtx, up *upstreamRT) (int, *upstream.Node, bool) {
-	i, ok := up.balancer.Pick(lb.PickInfo{Tried: &x.tried})
+	i, ok := up.balancer.Pick(lb.PickInfo{Tried: &x.tried, Hash: x.hash, HasHash: x.hasHash})
 	if !ok {
 		return 0, nil, false
 	}
@@ -127,6 +135,21 @@ func (x *exchange) next(ctx *fasthttp.RequestCtx, up *upstreamRT) (int, *upstrea
 	node := up.targets[i].Node
 	node.Begin()
 	return i, node, true
+}
+
+// setHash computes the request's chash key for up; a request without the
+// key falls back to its client address (APISIX).
+func (x *exchange) setHash(ctx *fasthttp.RequestCtx, up *upstreamRT, remote netip.Addr) {
+	if up.hash == nil {
+		return
+	}
+	var key []byte
+	key, x.scratch = up.hash.key(ctx, remote, x.scratch)
+	if len(key) == 0 {
+		x.scratch = remote.AppendTo(x.scratch[:0])
+		key = x.scratch
+	}
+	x.hash, x.hasHash = lb.HashKey(key), true
 }
 
 // setHost sets the upstream Host header for target i (pass_host). A client

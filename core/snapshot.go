@@ -63,6 +63,10 @@ type upstreamRT struct {
 	clients  []*nodeClient
 	nodeHost [][]byte // Host header for pass_host: node
 	balancer lb.Balancer
+	// hash computes the request key of a chash upstream; nil otherwise.
+	hash *hashSpec
+	// observeLatency records each answer's latency on the node (ewma).
+	observeLatency bool
 
 	retries      int
 	retryTimeout time.Duration
@@ -262,7 +266,12 @@ func (b *builder) upstream(id string, u *config.Upstream) (*upstreamRT, error) {
 		rt.retries = *u.Retries
 	}
 	rt.retries = max(rt.retries, 0)
-	rt.balancer = lb.NewRoundRobin(rt.targets)
+	bal, hash, err := newBalancer(u, rt.targets)
+	if err != nil {
+		return nil, err
+	}
+	rt.balancer, rt.hash = bal, hash
+	rt.observeLatency = u.Type == "ewma"
 	return rt, nil
 }
 

@@ -33,6 +33,7 @@ func (g *Gateway) tunnel(ctx *fasthttp.RequestCtx, rt *routeRT, remote netip.Add
 	defer x.release()
 	x.scratch = buildRequest(&x.req, ctx, remote, x.scratch, true)
 	x.attachBody(ctx, 0)
+	x.setHash(ctx, up, remote)
 
 	var conn net.Conn
 	var node *upstream.Node
