@@ -101,22 +101,8 @@ func NewCHash(targets []Target, balanceFactor int) *CHash {
 	if balanceFactor >= 100 {
 		c.factor = int64(balanceFactor)
 	}
-	var order []int32 // positive-weight targets, highest priority first
-	for i, t := range targets {
-		if t.Weight > 0 {
-			order = append(order, int32(i))
-		}
-	}
-	slices.SortStableFunc(order, func(a, b int32) int {
-		return cmp.Compare(targets[b].Priority, targets[a].Priority)
-	})
-	for len(order) > 0 {
-		n := 1
-		for n < len(order) && targets[order[n]].Priority == targets[order[0]].Priority {
-			n++
-		}
-		c.groups = append(c.groups, newCHGroup(targets, order[:n]))
-		order = order[n:]
+	for _, members := range priorityGroups(targets) {
+		c.groups = append(c.groups, newCHGroup(targets, members))
 	}
 	return c
 }

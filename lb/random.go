@@ -1,7 +1,6 @@
 package lb
 
 import (
-	"cmp"
 	"math/bits"
 	"math/rand/v2"
 	"slices"
@@ -62,23 +61,9 @@ func NewRandom(targets []Target) *Random {
 // newRandomGroups splits the positive-weight targets into priority groups,
 // highest priority first, each in config order.
 func newRandomGroups(targets []Target) []randomGroup {
-	var order []int32
-	for i, t := range targets {
-		if t.Weight > 0 {
-			order = append(order, int32(i))
-		}
-	}
-	slices.SortStableFunc(order, func(a, b int32) int {
-		return cmp.Compare(targets[b].Priority, targets[a].Priority)
-	})
 	var groups []randomGroup
-	for len(order) > 0 {
-		n := 1
-		for n < len(order) && targets[order[n]].Priority == targets[order[0]].Priority {
-			n++
-		}
-		groups = append(groups, newRandomGroup(targets, order[:n]))
-		order = order[n:]
+	for _, members := range priorityGroups(targets) {
+		groups = append(groups, newRandomGroup(targets, members))
 	}
 	return groups
 }

@@ -1,7 +1,6 @@
 package lb
 
 import (
-	"cmp"
 	"slices"
 	"sync/atomic"
 )
@@ -63,22 +62,8 @@ const rrProbe = 8
 func NewRoundRobin(targets []Target) *RoundRobin {
 	r := &RoundRobin{targets: slices.Clone(targets)}
 
-	var order []int32 // positive-weight targets, highest priority first
-	for i, t := range targets {
-		if t.Weight > 0 {
-			order = append(order, int32(i))
-		}
-	}
-	slices.SortStableFunc(order, func(a, b int32) int {
-		return cmp.Compare(targets[b].Priority, targets[a].Priority)
-	})
-	for len(order) > 0 {
-		n := 1
-		for n < len(order) && targets[order[n]].Priority == targets[order[0]].Priority {
-			n++
-		}
-		r.groups = append(r.groups, newRRGroup(targets, order[:n]))
-		order = order[n:]
+	for _, members := range priorityGroups(targets) {
+		r.groups = append(r.groups, newRRGroup(targets, members))
 	}
 	return r
 }
