@@ -117,7 +117,6 @@ func lessLoad(a, wa, b, wb uint64) bool {
 	return hi1 < hi2 || hi1 == hi2 && lo1 < lo2
 }
 
-
 // p2cDraws is how many uniform draws drawUsable makes before it walks
 // forward from the last one.
 const p2cDraws = 4
