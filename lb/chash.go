@@ -6,8 +6,11 @@ import (
 	"math"
 	"math/bits"
 	"slices"
+	"sync/atomic"
+	"time"
 
 	"github.com/cespare/xxhash/v2"
+	"github.com/jetwayhq/jetway/upstream"
 )
 
 // CHash is consistent hashing on a ketama ring (Karger et al., "Consistent
@@ -77,7 +80,23 @@ type chGroup struct {
 	starts  []int32 // member k's points are at[starts[k]:starts[k+1]]
 	at      []int32 // ring positions of each member, ascending
 	next    *rrCounter
+	cap     *chCap
 }
+
+// chCap caches a large group's load cap; see CHash.groupCap.
+type chCap struct {
+	limit atomic.Int64
+	at    atomic.Int64 // upstream.Nanotime of the computation
+}
+
+const (
+	// chCapScanLimit is the largest group whose load cap is summed on every
+	// pick that needs it. A larger group reuses a cap computed within
+	// chCapRefresh, so Pick stays O(log n) there: the cap may lag the
+	// group's load by that long.
+	chCapScanLimit = 64
+	chCapRefresh   = int64(time.Millisecond)
+)
 
 const (
 	// chashPointsPerUnit is the number of points per weight unit, the 160
@@ -167,6 +186,7 @@ func newCHGroup(targets []Target, members []int32) chGroup {
 		starts:  make([]int32, len(members)+1),
 		at:      make([]int32, total),
 		next:    new(rrCounter),
+		cap:     new(chCap),
 	}
 	member := make(map[int32]int, len(members))
 	for k, i := range members {
@@ -305,8 +325,26 @@ func (c *CHash) eligible(g *chGroup, i int, info PickInfo, lc *loadCap) bool {
 }
 
 // groupCap is the load cap of g from the in-flight requests of its
-// available targets.
+// available targets: summed now for a group of up to chCapScanLimit
+// members, else reused from a sum at most chCapRefresh old.
 func (c *CHash) groupCap(g *chGroup) int64 {
+	if len(g.members) <= chCapScanLimit {
+		return c.sumCap(g)
+	}
+	now := upstream.Nanotime()
+	if now-g.cap.at.Load() < chCapRefresh {
+		if v := g.cap.limit.Load(); v > 0 {
+			return v
+		}
+	}
+	v := c.sumCap(g)
+	g.cap.limit.Store(v)
+	g.cap.at.Store(now)
+	return v
+}
+
+// sumCap computes g's load cap over its available targets.
+func (c *CHash) sumCap(g *chGroup) int64 {
 	var total, n int64
 	for _, i := range g.members {
 		if node := c.targets[i].Node; node.Available() {

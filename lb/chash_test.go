@@ -3,12 +3,14 @@ package lb
 import (
 	"encoding/binary"
 	"fmt"
+	"github.com/jetwayhq/jetway/upstream"
 	"math"
 	"math/rand/v2"
 	"slices"
 	"sort"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/cespare/xxhash/v2"
 )
@@ -658,4 +660,27 @@ func TestCHashConcurrent(t *testing.T) {
 		}
 	})
 	wg.Wait()
+}
+
+func TestCHashLargeGroupCapFollowsLoad(t *testing.T) {
+	ts := make([]Target, 2*chCapScanLimit)
+	for i := range ts {
+		ts[i] = Target{Node: upstream.NewNode(fmt.Sprintf("192.0.2.%d:%d", i%250, 8000+i)), Weight: 1}
+	}
+	c := NewCHash(ts, 125)
+	g := &c.groups[0]
+	idle := c.groupCap(g)
+	if want := boundedCap(125, 0, int64(len(ts))); idle != want {
+		t.Fatalf("idle cap = %d; want %d", idle, want)
+	}
+	for i := range ts {
+		for range 10 {
+			ts[i].Node.Begin()
+		}
+	}
+	time.Sleep(time.Duration(2 * chCapRefresh))
+	want := boundedCap(125, int64(10*len(ts)), int64(len(ts)))
+	if got := c.groupCap(g); got != want {
+		t.Errorf("cap %v after the load rose = %d; want %d (the cached cap must be refreshed)", time.Duration(2*chCapRefresh), got, want)
+	}
 }
