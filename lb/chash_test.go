@@ -3,7 +3,6 @@ package lb
 import (
 	"encoding/binary"
 	"fmt"
-	"github.com/jetwayhq/jetway/upstream"
 	"math"
 	"math/rand/v2"
 	"slices"
@@ -13,6 +12,7 @@ import (
 	"time"
 
 	"github.com/cespare/xxhash/v2"
+	"github.com/jetwayhq/jetway/upstream"
 )
 
 func init() {
