@@ -5,15 +5,10 @@ package core
 import "testing"
 
 func TestProxyAllocsPerRequest(t *testing.T) {
-	for _, tc := range []struct{ name, extra string }{
-		{"roundrobin", ""},
-		{"chash header", "type: chash\nhash_on: header\nkey: User-Agent"},
-		{"chash combination", "type: chash\nhash_on: vars_combinations\nkey: $remote_addr$uri"},
-		{"least_conn", "type: least_conn"},
-		{"ewma", "type: ewma"},
-		{"random", "type: random"},
-		{"p2c", "type: p2c"},
-	} {
+	cases := append(balancerTypes, struct{ name, extra string }{
+		"chash combination", "type: chash\nhash_on: vars_combinations\nkey: $remote_addr$uri",
+	})
+	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
 			p := newInProcessProxyOf(t, tc.extra, fastBackend(t), fastBackend(t))
 			for range 100 {
