@@ -1,6 +1,7 @@
 package core
 
 import (
+	"bufio"
 	"context"
 	"fmt"
 	"io"
@@ -182,4 +183,40 @@ func rawBackend(t testing.TB, handle func(c net.Conn)) string {
 		}
 	}()
 	return ln.Addr().String()
+}
+
+// catchAll is the resources of a config with one upstream, u1, holding
+// node (weight 1), and one route, r1, sending every request to it.
+func catchAll(node string) string {
+	return fmt.Sprintf(`
+upstreams:
+  - id: u1
+    nodes: {%q: 1}
+routes:
+  - {id: r1, uri: /*, upstream_id: u1}
+`, node)
+}
+
+// rawExchange sends the raw request req on a new connection to base and
+// returns the response and its body.
+func rawExchange(t testing.TB, base, req string) (*http.Response, string) {
+	t.Helper()
+	c, err := net.Dial("tcp", strings.TrimPrefix(base, "http://"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	c.SetDeadline(time.Now().Add(5 * time.Second))
+	if _, err := io.WriteString(c, req); err != nil {
+		t.Fatal(err)
+	}
+	resp, err := http.ReadResponse(bufio.NewReader(c), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, err := io.ReadAll(resp.Body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return resp, string(b)
 }

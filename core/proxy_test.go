@@ -119,33 +119,14 @@ func TestProxyHopByHopAndForwardedHeaders(t *testing.T) {
 		w.Header().Set("X-End", "kept")
 		io.WriteString(w, "ok")
 	})
-	_, base := startGateway(t, fmt.Sprintf(`
-upstreams:
-  - id: u1
-    nodes: {%q: 1}
-routes:
-  - {id: r1, uri: /*, upstream_id: u1}
-`, a))
-	conn, err := net.Dial("tcp", strings.TrimPrefix(base, "http://"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer conn.Close()
+	_, base := startGateway(t, catchAll(a))
 	// Header names in odd cases: hop-by-hop handling ignores case.
 	req := "GET /h?q=1 HTTP/1.1\r\nHost: example.com\r\n" +
 		"connection: keep-alive, x-HOP\r\nX-Hop: secret\r\nkeep-alive: 300\r\n" +
 		"PROXY-CONNECTION: keep-alive\r\nProxy-authorization: Basic Zm9v\r\n" +
 		"te: trailers, deflate\r\nupgrade: h2c\r\nx-forwarded-for: 10.1.1.1\r\n" +
 		"X-End: e2e\r\n\r\n"
-	if _, err := io.WriteString(conn, req); err != nil {
-		t.Fatal(err)
-	}
-	resp, err := http.ReadResponse(bufio.NewReader(conn), nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	io.ReadAll(resp.Body)
-	resp.Body.Close()
+	resp, _ := rawExchange(t, base, req)
 
 	mu.Lock()
 	defer mu.Unlock()
@@ -355,13 +336,7 @@ func TestProxyBodiesBothWays(t *testing.T) {
 		b, _ := io.ReadAll(r.Body)
 		json.NewEncoder(w).Encode(map[string]any{"len": len(b), "te": r.TransferEncoding, "cl": r.ContentLength})
 	})
-	_, base := startGateway(t, fmt.Sprintf(`
-upstreams:
-  - id: u1
-    nodes: {%q: 1}
-routes:
-  - {id: r1, uri: /*, upstream_id: u1}
-`, a))
+	_, base := startGateway(t, catchAll(a))
 	for _, n := range []int{1, 1000, bufferedBodyMax, bufferedBodyMax + 1, 3 << 20} {
 		body := bytes.Repeat([]byte("x"), n)
 		resp, err := http.Post(base+"/u", "application/octet-stream", bytes.NewReader(body))
@@ -411,13 +386,7 @@ func TestProxyResponseCutShortStaysCutShort(t *testing.T) {
 		io.WriteString(c, "HTTP/1.1 200 OK\r\nContent-Length: 1000000\r\n\r\n")
 		c.Write(bytes.Repeat([]byte("z"), 300000))
 	})
-	_, base := startGateway(t, fmt.Sprintf(`
-upstreams:
-  - id: u1
-    nodes: {%q: 1}
-routes:
-  - {id: r1, uri: /*, upstream_id: u1}
-`, addr))
+	_, base := startGateway(t, catchAll(addr))
 	for _, path := range []string{"/fixed", "/chunked"} {
 		t.Run(path, func(t *testing.T) {
 			resp, err := http.Get(base + path)
@@ -440,13 +409,7 @@ func TestProxyHeadKeepsContentLength(t *testing.T) {
 			w.Write(bytes.Repeat([]byte("h"), 12345))
 		}
 	})
-	_, base := startGateway(t, fmt.Sprintf(`
-upstreams:
-  - id: u1
-    nodes: {%q: 1}
-routes:
-  - {id: r1, uri: /*, upstream_id: u1}
-`, a))
+	_, base := startGateway(t, catchAll(a))
 	resp, err := http.Head(base + "/")
 	if err != nil {
 		t.Fatal(err)
@@ -490,26 +453,9 @@ routes:
 func TestProxyHTTP10ClientGetsHTTP11Upstream(t *testing.T) {
 	protos := make(chan string, 1)
 	a := backend(t, func(w http.ResponseWriter, r *http.Request) { protos <- r.Proto; io.WriteString(w, "ok") })
-	_, base := startGateway(t, fmt.Sprintf(`
-upstreams:
-  - id: u1
-    nodes: {%q: 1}
-routes:
-  - {id: r1, uri: /*, upstream_id: u1}
-`, a))
-	c, err := net.Dial("tcp", strings.TrimPrefix(base, "http://"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer c.Close()
-	c.SetDeadline(time.Now().Add(5 * time.Second))
-	io.WriteString(c, "GET / HTTP/1.0\r\n\r\n")
-	resp, err := http.ReadResponse(bufio.NewReader(c), nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	b, _ := io.ReadAll(resp.Body)
-	if resp.StatusCode != 200 || string(b) != "ok" {
+	_, base := startGateway(t, catchAll(a))
+	resp, b := rawExchange(t, base, "GET / HTTP/1.0\r\n\r\n")
+	if resp.StatusCode != 200 || b != "ok" {
 		t.Errorf("HTTP/1.0 GET = %d %q; want 200 ok", resp.StatusCode, b)
 	}
 	select {
@@ -606,13 +552,7 @@ func TestProxyRequestForms(t *testing.T) {
 	a := backend(t, func(w http.ResponseWriter, r *http.Request) {
 		fmt.Fprintf(w, "%s %s %s", r.Method, r.RequestURI, r.Host)
 	})
-	_, base := startGateway(t, fmt.Sprintf(`
-upstreams:
-  - id: u1
-    nodes: {%q: 1}
-routes:
-  - {id: r1, uri: /*, upstream_id: u1}
-`, a))
+	_, base := startGateway(t, catchAll(a))
 	for _, tc := range []struct {
 		req    string
 		status int
@@ -623,19 +563,8 @@ routes:
 		{"GET http://other.example/abs?x=1 HTTP/1.1\r\nHost: example.com\r\n\r\n", 200, "GET /abs?x=1 other.example"},
 		{"CONNECT example.com:443 HTTP/1.1\r\nHost: example.com:443\r\n\r\n", 405, `{"error_msg":"405 Method Not Allowed: CONNECT is not supported"}` + "\n"},
 	} {
-		c, err := net.Dial("tcp", strings.TrimPrefix(base, "http://"))
-		if err != nil {
-			t.Fatal(err)
-		}
-		c.SetDeadline(time.Now().Add(5 * time.Second))
-		io.WriteString(c, tc.req)
-		resp, err := http.ReadResponse(bufio.NewReader(c), nil)
-		if err != nil {
-			t.Fatal(err)
-		}
-		b, _ := io.ReadAll(resp.Body)
-		c.Close()
-		if resp.StatusCode != tc.status || string(b) != tc.body {
+		resp, b := rawExchange(t, base, tc.req)
+		if resp.StatusCode != tc.status || b != tc.body {
 			t.Errorf("%q = %d %q; want %d %q", strings.SplitN(tc.req, "\r\n", 2)[0], resp.StatusCode, b, tc.status, tc.body)
 		}
 	}

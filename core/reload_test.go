@@ -40,13 +40,7 @@ routes:
 
 func TestReloadKeepsNodeState(t *testing.T) {
 	a := backend(t, named("a"))
-	g, base := startGateway(t, fmt.Sprintf(`
-upstreams:
-  - id: u1
-    nodes: {%q: 1}
-routes:
-  - {id: r1, uri: /*, upstream_id: u1}
-`, a))
+	g, base := startGateway(t, catchAll(a))
 	get(t, http.DefaultClient, base+"/")
 	n1 := g.Snapshot().upstreams["u1"].targets[0].Node
 	if err := reapply(t, g, base, fmt.Sprintf(`
@@ -66,13 +60,7 @@ routes:
 
 func TestReloadRefusesHTTPChange(t *testing.T) {
 	a := backend(t, named("a"))
-	g, _ := startGateway(t, fmt.Sprintf(`
-upstreams:
-  - id: u1
-    nodes: {%q: 1}
-routes:
-  - {id: r1, uri: /*, upstream_id: u1}
-`, a))
+	g, _ := startGateway(t, catchAll(a))
 	err := g.Apply(mustParse(t, fmt.Sprintf(`
 gateway:
   http:
@@ -91,13 +79,7 @@ routes:
 func TestReloadLetsInFlightRequestsFinish(t *testing.T) {
 	old := testbed.StartBackend(t, testbed.BackendOptions{Name: "old"})
 	next := backend(t, named("new"))
-	g, base := startGateway(t, fmt.Sprintf(`
-upstreams:
-  - id: u1
-    nodes: {%q: 1}
-routes:
-  - {id: r1, uri: /*, upstream_id: u1}
-`, old.Addr))
+	g, base := startGateway(t, catchAll(old.Addr))
 	// A 64 MiB download read slowly spans the reload.
 	const n = 64 << 20
 	resp, err := http.Get(base + fmt.Sprintf("/bytes?n=%d", n))

@@ -173,13 +173,7 @@ func TestClientGoneIsNotANodeFailure(t *testing.T) {
 			}
 		}
 	})
-	g, base := startGateway(t, fmt.Sprintf(`
-upstreams:
-  - id: u1
-    nodes: {%q: 1}
-routes:
-  - {id: r1, uri: /*, upstream_id: u1}
-`, big))
+	g, base := startGateway(t, catchAll(big))
 	node := g.Snapshot().upstreams["u1"].targets[0].Node
 
 	// The client reads the head of a 100 MB download, then leaves.
