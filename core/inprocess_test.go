@@ -37,13 +37,9 @@ type inProcessProxy struct {
 	req fasthttp.Request
 }
 
-func newInProcessProxy(tb testing.TB, nodes ...string) *inProcessProxy {
-	return newInProcessProxyOf(tb, "", nodes...)
-}
-
-// newInProcessProxyOf is newInProcessProxy with extra upstream settings,
-// one "key: value" per line.
-func newInProcessProxyOf(tb testing.TB, extra string, nodes ...string) *inProcessProxy {
+// newInProcessProxy builds an inProcessProxy over nodes, with extra upstream settings
+// ("key: value" lines; "" for none).
+func newInProcessProxy(tb testing.TB, extra string, nodes ...string) *inProcessProxy {
 	tb.Helper()
 	nodeMap := ""
 	for i, n := range nodes {

@@ -10,7 +10,7 @@ func TestProxyAllocsPerRequest(t *testing.T) {
 	})
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
-			p := newInProcessProxyOf(t, tc.extra, fastBackend(t), fastBackend(t))
+			p := newInProcessProxy(t, tc.extra, fastBackend(t), fastBackend(t))
 			for range 100 {
 				if s := p.do(); s != 200 {
 					t.Fatalf("status = %d; want 200", s)

@@ -18,7 +18,7 @@ var balancerTypes = []struct{ name, extra string }{
 func BenchmarkProxyGET(b *testing.B) {
 	for _, bt := range balancerTypes {
 		b.Run(bt.name, func(b *testing.B) {
-			p := newInProcessProxyOf(b, bt.extra, fastBackend(b), fastBackend(b))
+			p := newInProcessProxy(b, bt.extra, fastBackend(b), fastBackend(b))
 			b.ReportAllocs()
 			for b.Loop() {
 				if s := p.do(); s != 200 {
