@@ -38,6 +38,10 @@ type nodeClient struct {
 	byName *namedPools
 	// idleMax is keepalive_pool.size: idle connections kept.
 	idleMax int
+	// idle counts this node's idle pooled connections, over all its pools.
+	// A slot is reserved before a connection goes idle, so concurrent
+	// releases never overshoot idleMax.
+	idle *atomic.Int64
 	// maxRequests is keepalive_pool.requests: requests per connection.
 	maxRequests int
 }
@@ -62,14 +66,16 @@ func (p *clientPool) get(key clientKey, tlsConf *tls.Config, sniByHost bool) *no
 	if c, ok := p.clients[key]; ok {
 		return c
 	}
+	idle := new(atomic.Int64)
 	c := &nodeClient{
 		addr:        key.addr,
 		idleMax:     key.size,
+		idle:        idle,
 		maxRequests: key.requests,
-		hc:          newHostClient(key, tlsConf),
+		hc:          newHostClient(key, tlsConf, idle),
 	}
 	if sniByHost {
-		c.byName = &namedPools{key: key, base: tlsConf}
+		c.byName = &namedPools{key: key, base: tlsConf, idle: idle}
 		c.byName.m.Store(&map[string]*fasthttp.HostClient{})
 	}
 	p.clients[key] = c
@@ -78,8 +84,8 @@ func (p *clientPool) get(key clientKey, tlsConf *tls.Config, sniByHost bool) *no
 
 // newHostClient returns the pool of one node: Jetway's dialer, no client
 // retries, no header or path rewriting.
-func newHostClient(key clientKey, tlsConf *tls.Config) *fasthttp.HostClient {
-	d := &dialer{addr: key.addr, tls: tlsConf}
+func newHostClient(key clientKey, tlsConf *tls.Config, idle *atomic.Int64) *fasthttp.HostClient {
+	d := &dialer{addr: key.addr, tls: tlsConf, idle: idle}
 	return &fasthttp.HostClient{
 		Addr:                          key.addr,
 		DialTimeout:                   d.dial,
@@ -92,6 +98,16 @@ func newHostClient(key clientKey, tlsConf *tls.Config) *fasthttp.HostClient {
 		NoDefaultUserAgentHeader:      true,
 		ReadBufferSize:                upstreamReadBufferSize,
 	}
+}
+
+// reserveIdle takes one of the node's keepalive_pool.size idle slots, or
+// reports that none is free.
+func (c *nodeClient) reserveIdle() bool {
+	if c.idle.Add(1) > int64(c.idleMax) {
+		c.idle.Add(-1)
+		return false
+	}
+	return true
 }
 
 // pool returns the connection pool for a request whose upstream Host is
@@ -121,6 +137,7 @@ const maxNamedPools = 64
 type namedPools struct {
 	key  clientKey
 	base *tls.Config
+	idle *atomic.Int64
 	mu   sync.Mutex
 	m    atomic.Pointer[map[string]*fasthttp.HostClient]
 }
@@ -145,7 +162,7 @@ func (n *namedPools) get(name []byte) *fasthttp.HostClient {
 	}
 	tc := n.base.Clone()
 	tc.ServerName = string(name)
-	hc := newHostClient(n.key, tc)
+	hc := newHostClient(n.key, tc, n.idle)
 	next[tc.ServerName] = hc
 	n.m.Store(&next)
 	return hc
@@ -191,6 +208,7 @@ const upstreamReadBufferSize = 16 << 10
 type dialer struct {
 	addr string
 	tls  *tls.Config
+	idle *atomic.Int64
 }
 
 func (d *dialer) dial(addr string, timeout time.Duration) (net.Conn, error) {
@@ -214,7 +232,7 @@ func (d *dialer) dial(addr string, timeout time.Duration) (net.Conn, error) {
 		_ = tc.SetDeadline(time.Time{})
 		c = tc
 	}
-	cc := &countedConn{Conn: c}
+	cc := &countedConn{Conn: c, poolIdle: d.idle}
 	if sc, ok := c.(syscall.Conn); ok {
 		if raw, err := sc.SyscallConn(); err == nil {
 			cc.raw = raw
@@ -230,6 +248,12 @@ type countedConn struct {
 	net.Conn
 	requests int
 
+	// idle is set while the connection waits in its pool, whose count of
+	// idle connections is poolIdle. Whoever clears it (the next request,
+	// or Close by fasthttp's idle cleaner) gives the slot back.
+	idle     atomic.Bool
+	poolIdle *atomic.Int64
+
 	// raw is the socket of a plain TCP connection (nil under TLS), used
 	// by sendThenWait.
 	raw     syscall.RawConn
@@ -237,6 +261,19 @@ type countedConn struct {
 	send    func() error
 	sent    bool
 	sendErr error
+}
+
+// Close closes the connection, giving back its idle slot if it had one.
+func (c *countedConn) Close() error {
+	c.leaveIdle()
+	return c.Conn.Close()
+}
+
+// leaveIdle clears the idle mark and gives back the pool slot it held.
+func (c *countedConn) leaveIdle() {
+	if c.idle.Swap(false) && c.poolIdle != nil {
+		c.poolIdle.Add(-1)
+	}
 }
 
 // sendThenWait runs send, then waits until the connection is readable.

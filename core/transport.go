@@ -37,6 +37,7 @@ func (x *exchange) roundTrip(c *nodeClient, t timeouts, replayable bool) error {
 			return err
 		}
 		conn := netConn(cc)
+		conn.leaveIdle()
 		reused := conn.requests > 0
 		if c.maxRequests > 0 && conn.requests+1 >= c.maxRequests {
 			x.req.Header.SetConnectionClose()
@@ -106,10 +107,10 @@ func (x *exchange) finish(reusable bool) {
 	hc.ReleaseReader(x.br)
 	conn := netConn(x.cc)
 	if !reusable || x.resp.ConnectionClose() || x.req.Header.ConnectionClose() ||
-		(c.maxRequests > 0 && conn.requests >= c.maxRequests) ||
-		hc.IdleConnsCount() >= c.idleMax {
+		(c.maxRequests > 0 && conn.requests >= c.maxRequests) || !c.reserveIdle() {
 		connOp((*fasthttp.HostClient).CloseConn, hc, x.cc)
 	} else {
+		conn.idle.Store(true)
 		connOp((*fasthttp.HostClient).ReleaseConn, hc, x.cc)
 	}
 	x.client, x.hc, x.cc, x.br = nil, nil, nil, nil
