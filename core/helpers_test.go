@@ -220,3 +220,18 @@ func rawExchange(t testing.TB, base, req string) (*http.Response, string) {
 	}
 	return resp, string(b)
 }
+
+// post sends body as a POST to url and returns the status and the answer.
+func post(t testing.TB, url, body string) (int, string) {
+	t.Helper()
+	resp, err := http.Post(url, "text/plain", strings.NewReader(body))
+	if err != nil {
+		t.Fatalf("POST %s: %v", url, err)
+	}
+	defer resp.Body.Close()
+	b, err := io.ReadAll(resp.Body)
+	if err != nil {
+		t.Fatalf("POST %s body: %v", url, err)
+	}
+	return resp.StatusCode, string(b)
+}

@@ -213,14 +213,8 @@ routes:
   - {id: r1, uri: /*, upstream_id: u1}
 `, dead, a))
 	for i := range 6 {
-		resp, err := http.Post(base+"/p", "text/plain", strings.NewReader("body"))
-		if err != nil {
-			t.Fatal(err)
-		}
-		b, _ := io.ReadAll(resp.Body)
-		resp.Body.Close()
-		if resp.StatusCode != 200 || string(b) != "a" {
-			t.Fatalf("POST #%d = %d %q; want 200 from a (connect failure retried)", i, resp.StatusCode, b)
+		if status, b := post(t, base+"/p", "body"); status != 200 || b != "a" {
+			t.Fatalf("POST #%d = %d %q; want 200 from a (connect failure retried)", i, status, b)
 		}
 	}
 }
@@ -438,14 +432,8 @@ routes:
   - {id: r1, uri: /*, upstream_id: u1}
 `, full, a))
 	for i := range 4 {
-		resp, err := http.Post(base+"/p", "text/plain", strings.NewReader("x"))
-		if err != nil {
-			t.Fatal(err)
-		}
-		b, _ := io.ReadAll(resp.Body)
-		resp.Body.Close()
-		if resp.StatusCode != 200 || string(b) != "a" {
-			t.Fatalf("POST #%d = %d %q; want 200 a (a connect timeout sent nothing, so it is retried)", i, resp.StatusCode, b)
+		if status, b := post(t, base+"/p", "x"); status != 200 || b != "a" {
+			t.Fatalf("POST #%d = %d %q; want 200 a (a connect timeout sent nothing, so it is retried)", i, status, b)
 		}
 	}
 }
@@ -471,20 +459,9 @@ func TestProxyHTTP10ClientGetsHTTP11Upstream(t *testing.T) {
 func TestProxySendTimeout(t *testing.T) {
 	// A node that accepts and never reads: a streamed upload stalls once
 	// the socket buffers fill, and the send timeout ends it.
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { ln.Close() })
-	go func() {
-		for {
-			c, err := ln.Accept()
-			if err != nil {
-				return
-			}
-			t.Cleanup(func() { c.Close() })
-		}
-	}()
+	done := make(chan struct{})
+	t.Cleanup(func() { close(done) })
+	addr := rawBackend(t, func(net.Conn) { <-done })
 	_, base := startGateway(t, fmt.Sprintf(`
 upstreams:
   - id: u1
@@ -492,7 +469,7 @@ upstreams:
     timeout: {connect: 1, send: 0.3, read: 5}
 routes:
   - {id: r1, uri: /*, upstream_id: u1}
-`, ln.Addr().String()))
+`, addr))
 	start := time.Now()
 	body := io.LimitReader(zeros{}, 256<<20)
 	resp, err := http.Post(base+"/up", "application/octet-stream", body)

@@ -168,3 +168,31 @@ func checkRetries(t *testing.T, b Balancer, ts []Target) {
 		t.Errorf("retries visited %v; want each of %v once", got, want)
 	}
 }
+
+// TestNoneUsable checks that every balancer says none, again and again,
+// for target sets with nothing usable in them.
+func TestNoneUsable(t *testing.T) {
+	sets := []struct {
+		name string
+		ts   func() []Target
+	}{
+		{"nil", func() []Target { return nil }},
+		{"empty", func() []Target { return []Target{} }},
+		{"all weight 0", func() []Target { return weighted(0, 0) }},
+		{"negative weight", func() []Target { return weighted(-3) }},
+		{"all down", func() []Target { ts := weighted(1, 2, 3); setDown(ts, 0, 1, 2); return ts }},
+		{"only weight 0 up", func() []Target { ts := weighted(0, 2); setDown(ts, 1); return ts }},
+	}
+	for _, b := range balancers {
+		for _, set := range sets {
+			t.Run(b.name+"/"+set.name, func(t *testing.T) {
+				bal := b.new(set.ts())
+				for range 3 {
+					if i, ok := bal.Pick(PickInfo{}); ok {
+						t.Fatalf("Pick() = %d, true; want ok = false", i)
+					}
+				}
+			})
+		}
+	}
+}

@@ -210,25 +210,6 @@ func TestP2CScanSecond(t *testing.T) {
 	}
 }
 
-func TestP2CNone(t *testing.T) {
-	tests := []struct {
-		name string
-		ts   []Target
-	}{
-		{"nil", nil},
-		{"all weight 0", weighted(0, 0)},
-		{"all down", func() []Target { ts := weighted(1, 2, 3); setDown(ts, 0, 1, 2); return ts }()},
-	}
-	for _, tc := range tests {
-		t.Run(tc.name, func(t *testing.T) {
-			p := NewP2C(tc.ts)
-			if i, ok := p.Pick(PickInfo{}); ok {
-				t.Fatalf("Pick() = %d, true; want ok = false", i)
-			}
-		})
-	}
-}
-
 func TestP2CLess(t *testing.T) {
 	const big = math.MaxUint64 / 2
 	tests := []struct {

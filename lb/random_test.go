@@ -118,30 +118,6 @@ func TestRandomScan(t *testing.T) {
 	}
 }
 
-func TestRandomNone(t *testing.T) {
-	tests := []struct {
-		name string
-		ts   []Target
-	}{
-		{"nil", nil},
-		{"empty", []Target{}},
-		{"all weight 0", weighted(0, 0)},
-		{"negative weight", weighted(-3)},
-		{"all down", func() []Target { ts := weighted(1, 2, 3); setDown(ts, 0, 1, 2); return ts }()},
-		{"only weight 0 up", func() []Target { ts := weighted(0, 2); setDown(ts, 1); return ts }()},
-	}
-	for _, tc := range tests {
-		t.Run(tc.name, func(t *testing.T) {
-			r := NewRandom(tc.ts)
-			for range 3 {
-				if i, ok := r.Pick(PickInfo{}); ok {
-					t.Fatalf("Pick() = %d, true; want ok = false", i)
-				}
-			}
-		})
-	}
-}
-
 func TestRandomCopiesTargets(t *testing.T) {
 	ts := weighted(1, 1)
 	r := NewRandom(ts)

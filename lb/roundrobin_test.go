@@ -293,29 +293,6 @@ func TestRoundRobinRetries(t *testing.T) {
 	}
 }
 
-func TestRoundRobinNone(t *testing.T) {
-	tests := []struct {
-		name string
-		ts   []Target
-	}{
-		{"nil", nil},
-		{"empty", []Target{}},
-		{"all weight 0", weighted(0, 0)},
-		{"all down", func() []Target { ts := weighted(1, 2, 3); setDown(ts, 0, 1, 2); return ts }()},
-		{"only weight 0 up", func() []Target { ts := weighted(0, 2); setDown(ts, 1); return ts }()},
-	}
-	for _, tc := range tests {
-		t.Run(tc.name, func(t *testing.T) {
-			rr := NewRoundRobin(tc.ts)
-			for range 3 {
-				if i, ok := rr.Pick(PickInfo{}); ok {
-					t.Fatalf("Pick() = %d, true; want ok = false", i)
-				}
-			}
-		})
-	}
-}
-
 func TestRoundRobinCopiesTargets(t *testing.T) {
 	ts := weighted(1, 1)
 	rr := NewRoundRobin(ts)
