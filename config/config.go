@@ -20,6 +20,8 @@ type Config struct {
 // Gateway holds Jetway's own settings (not part of the APISIX model).
 type Gateway struct {
 	HTTP HTTP `yaml:"http"`
+	// Control is the Control API's listener (health and canary state).
+	Control Control `yaml:"control"`
 	// DrainTimeout is how long shutdown waits for requests in flight, in
 	// seconds.
 	DrainTimeout Seconds `yaml:"drain_timeout"`
@@ -37,6 +39,13 @@ type HTTP struct {
 	ReadHeaderTimeout Seconds `yaml:"read_header_timeout"`
 	// IdleTimeout closes a keep-alive client connection idle this long.
 	IdleTimeout Seconds `yaml:"idle_timeout"`
+}
+
+// Control configures the Control API listener.
+type Control struct {
+	// Listen is one "host:port"; "" turns the Control API off. It has no
+	// authentication, so keep it on a loopback or private address.
+	Listen string `yaml:"listen"`
 }
 
 // Log configures logging.

@@ -11,6 +11,7 @@ const (
 	DefaultIdleTimeout         = Seconds(60)
 	DefaultDrainTimeout        = Seconds(10)
 	DefaultLogLevel            = "info"
+	DefaultControlListen       = "127.0.0.1:9090"
 )
 
 // Upstream defaults (APISIX schema_def; timeouts follow nginx's
@@ -58,6 +59,12 @@ const (
 	DefaultPassiveHTTPFailures     = 5
 	DefaultPassiveTCPFailures      = 2
 	DefaultPassiveTimeouts         = 7
+	// Ejection extensions (Envoy outlier detection defaults).
+	DefaultMaxEjectionPercent = 50
+	DefaultBaseEjectionTime   = Seconds(30)
+	DefaultMaxEjectionTime    = Seconds(300)
+	// Slow start extension.
+	DefaultSlowStartMinWeightPercent = 10
 )
 
 // Route defaults. A route's enable_websocket and timeout stay unset when
@@ -94,6 +101,7 @@ func ApplyDefaults(c *Config) {
 	d.int(&g.HTTP.MaxRequestLineBytes, "gateway.http.max_request_line_bytes", DefaultMaxRequestLineBytes)
 	d.seconds(&g.HTTP.ReadHeaderTimeout, "gateway.http.read_header_timeout", DefaultReadHeaderTimeout)
 	d.seconds(&g.HTTP.IdleTimeout, "gateway.http.idle_timeout", DefaultIdleTimeout)
+	d.string(&g.Control.Listen, "gateway.control.listen", DefaultControlListen)
 	d.seconds(&g.DrainTimeout, "gateway.drain_timeout", DefaultDrainTimeout)
 	d.string(&g.Log.Level, "gateway.log.level", DefaultLogLevel)
 
@@ -204,6 +212,9 @@ func (d defaulter) upstream(u *Upstream, p string) {
 			d.passive(ps, field(cp, "passive"))
 		}
 	}
+	if ss := u.SlowStart; ss != nil {
+		d.int(&ss.MinWeightPercent, field(field(p, "slow_start"), "min_weight_percent"), DefaultSlowStartMinWeightPercent)
+	}
 }
 
 func (d defaulter) active(a *ActiveCheck, p string) {
@@ -251,6 +262,10 @@ func (d defaulter) passive(ps *PassiveCheck, p string) {
 	d.int(&ps.Unhealthy.HTTPFailures, field(up, "http_failures"), DefaultPassiveHTTPFailures)
 	d.int(&ps.Unhealthy.TCPFailures, field(up, "tcp_failures"), DefaultPassiveTCPFailures)
 	d.int(&ps.Unhealthy.Timeouts, field(up, "timeouts"), DefaultPassiveTimeouts)
+
+	d.int(&ps.MaxEjectionPercent, field(p, "max_ejection_percent"), DefaultMaxEjectionPercent)
+	d.seconds(&ps.BaseEjectionTime, field(p, "base_ejection_time"), DefaultBaseEjectionTime)
+	d.seconds(&ps.MaxEjectionTime, field(p, "max_ejection_time"), DefaultMaxEjectionTime)
 }
 
 // tlsScheme reports whether scheme speaks TLS to the nodes.

@@ -49,6 +49,7 @@ routes:
 			ReadHeaderTimeout:   60,
 			IdleTimeout:         60,
 		},
+		Control:      Control{Listen: "127.0.0.1:9090"},
 		DrainTimeout: 10,
 		Log:          Log{Level: "info"},
 	}
@@ -143,7 +144,8 @@ func TestDefaultsTLSAndChecks(t *testing.T) {
 		Type: "http",
 		Healthy: &PassiveHealthy{HTTPStatuses: []int{200, 201, 202, 203, 204, 205, 206, 207, 208, 226,
 			300, 301, 302, 303, 304, 305, 306, 307, 308}, Successes: 5},
-		Unhealthy: &PassiveUnhealthy{HTTPStatuses: []int{429, 500, 503}, HTTPFailures: 5, TCPFailures: 2, Timeouts: 7},
+		Unhealthy:          &PassiveUnhealthy{HTTPStatuses: []int{429, 500, 503}, HTTPFailures: 5, TCPFailures: 2, Timeouts: 7},
+		MaxEjectionPercent: 50, BaseEjectionTime: 30, MaxEjectionTime: 300,
 	}
 	if got := *c.Upstreams[3].Checks.Passive; !reflect.DeepEqual(got, wantPassive) {
 		t.Errorf("Passive =\n%+v\nwant\n%+v", got, wantPassive)

@@ -10,13 +10,6 @@ var gaps = []struct {
 	name  string
 	check func(c *Config, report func(path, format string, args ...any))
 }{
-	{"health checks", func(c *Config, report func(string, string, ...any)) {
-		eachUpstream(c, func(u *Upstream, p string, _ bool) {
-			if u.Checks != nil {
-				report(field(p, "checks"), "health checks are not supported yet")
-			}
-		})
-	}},
 	{"service discovery", func(c *Config, report func(string, string, ...any)) {
 		eachUpstream(c, func(u *Upstream, p string, _ bool) {
 			if u.DiscoveryType != "" {

@@ -12,9 +12,7 @@ func TestSupported(t *testing.T) {
 		src  string
 		want []string
 	}{
-		{"health checks", "upstreams: [{id: u, nodes: {}, checks: {active: {}}}]", []string{
-			"upstreams[0].checks: health checks are not supported yet",
-		}},
+		{"health checks", "upstreams: [{id: u, nodes: {}, checks: {active: {}, passive: {}}, slow_start: {window: 30}}]", nil},
 		{"balancers", "upstreams: [{id: u, nodes: {}, type: least_conn}, {id: v, nodes: {}, type: ewma}, {id: w, nodes: {}, type: p2c}]", nil},
 		{"hash_on consumer", "upstreams: [{id: u, nodes: {}, type: chash, hash_on: consumer}]", []string{
 			"upstreams[0].hash_on: consumer needs authentication, which Jetway does not have yet",

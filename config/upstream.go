@@ -33,6 +33,16 @@ type Upstream struct {
 	KeepalivePool *KeepalivePool `yaml:"keepalive_pool"`
 	TLS           *UpstreamTLS   `yaml:"tls"`
 	Checks        *Checks        `yaml:"checks"`
+	// SlowStart (extension) ramps a node that was added or came back up
+	// from a share of its weight to all of it.
+	SlowStart *SlowStart `yaml:"slow_start"`
+}
+
+// SlowStart ramps a node's weight linearly from MinWeightPercent to 100%
+// over Window seconds after it was added to the upstream or recovered.
+type SlowStart struct {
+	Window           Seconds `yaml:"window"`
+	MinWeightPercent int     `yaml:"min_weight_percent"`
 }
 
 // Nodes is an upstream's static node list. It decodes from both APISIX
@@ -75,6 +85,11 @@ type UpstreamTLS struct {
 type Checks struct {
 	Active  *ActiveCheck  `yaml:"active"`
 	Passive *PassiveCheck `yaml:"passive"`
+	// HealthyPanicThreshold (extension; Envoy healthy_panic_threshold) is
+	// the healthy share, in percent, under which Jetway balances over all
+	// nodes, healthy or not. 0, the default, does so only when every node
+	// is unhealthy, as APISIX does.
+	HealthyPanicThreshold int `yaml:"healthy_panic_threshold"`
 }
 
 // ActiveCheck configures probes (APISIX checks.active).
@@ -113,6 +128,16 @@ type PassiveCheck struct {
 	Type      string            `yaml:"type"`
 	Healthy   *PassiveHealthy   `yaml:"healthy"`
 	Unhealthy *PassiveUnhealthy `yaml:"unhealthy"`
+
+	// Ejection (extension; Envoy outlier detection). A node passive checks
+	// mark unhealthy is ejected for BaseEjectionTime times the number of
+	// times it was ejected, at most MaxEjectionTime, then comes back; a
+	// passing active probe brings it back sooner. At most
+	// MaxEjectionPercent of an upstream's nodes are ejected at once (at
+	// least one may always be).
+	MaxEjectionPercent int     `yaml:"max_ejection_percent"`
+	BaseEjectionTime   Seconds `yaml:"base_ejection_time"`
+	MaxEjectionTime    Seconds `yaml:"max_ejection_time"`
 }
 
 // PassiveHealthy says when live traffic marks a node healthy.

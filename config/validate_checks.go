@@ -19,15 +19,25 @@ var (
 )
 
 // checks validates an upstream's health checks at p.
+// Passive checks work alone: an ejected node comes back when its ejection
+// time passes, so active probes are optional (APISIX requires them).
 func (v *validator) checks(c *Checks, p string) {
-	if c.Active == nil {
-		v.errf(field(p, "active"), "required when checks is set (passive checks need active probes to bring nodes back)")
-	} else {
+	if c.Active == nil && c.Passive == nil {
+		v.errf(p, "needs active or passive (or both)")
+	}
+	if c.Active != nil {
 		v.active(c.Active, field(p, "active"))
 	}
 	if c.Passive != nil {
 		v.passive(c.Passive, field(p, "passive"))
 	}
+	v.between(field(p, "healthy_panic_threshold"), c.HealthyPanicThreshold, 0, 100)
+}
+
+// slowStart validates an upstream's slow start at p.
+func (v *validator) slowStart(s *SlowStart, p string) {
+	v.positive(field(p, "window"), s.Window)
+	v.between(field(p, "min_weight_percent"), s.MinWeightPercent, 1, 100)
 }
 
 func (v *validator) active(a *ActiveCheck, p string) {
@@ -77,6 +87,11 @@ func (v *validator) passive(ps *PassiveCheck, p string) {
 		v.count(field(up, "http_failures"), u.HTTPFailures)
 		v.count(field(up, "tcp_failures"), u.TCPFailures)
 		v.count(field(up, "timeouts"), u.Timeouts)
+	}
+	v.between(field(p, "max_ejection_percent"), ps.MaxEjectionPercent, 0, 100)
+	v.positive(field(p, "base_ejection_time"), ps.BaseEjectionTime)
+	if ps.MaxEjectionTime < ps.BaseEjectionTime {
+		v.errf(field(p, "max_ejection_time"), "must be >= base_ejection_time (%g)", float64(ps.BaseEjectionTime))
 	}
 }
 

@@ -23,6 +23,11 @@ func (v *validator) gateway() {
 	v.between("gateway.http.max_request_line_bytes", g.HTTP.MaxRequestLineBytes, minMaxRequestLineBytes, maxMaxRequestLineBytes)
 	v.positive("gateway.http.read_header_timeout", g.HTTP.ReadHeaderTimeout)
 	v.positive("gateway.http.idle_timeout", g.HTTP.IdleTimeout)
+	if g.Control.Listen != "" {
+		if msg := validListen(g.Control.Listen); msg != "" {
+			v.errf("gateway.control.listen", "%s", msg)
+		}
+	}
 	v.positive("gateway.drain_timeout", g.DrainTimeout)
 	v.oneOf("gateway.log.level", g.Log.Level, logLevels...)
 }

@@ -156,8 +156,18 @@ func TestValidateChecks(t *testing.T) {
 		checks string
 		want   []string
 	}{
-		{"passive needs active", "{passive: {}}", []string{
-			"upstreams[0].checks.active: required when checks is set (passive checks need active probes to bring nodes back)",
+		{"passive alone", "{passive: {}}", nil},
+		{"neither", "{}", []string{
+			"upstreams[0].checks: needs active or passive (or both)",
+		}},
+		{"extensions", "{passive: {max_ejection_percent: 101, base_ejection_time: 0, max_ejection_time: -1}, healthy_panic_threshold: -1}", []string{
+			"upstreams[0].checks.passive.max_ejection_percent: must be 0..100",
+			"upstreams[0].checks.passive.base_ejection_time: must be > 0",
+			"upstreams[0].checks.passive.max_ejection_time: must be >= base_ejection_time (0)",
+			"upstreams[0].checks.healthy_panic_threshold: must be 0..100",
+		}},
+		{"ejection times", "{passive: {base_ejection_time: 10, max_ejection_time: 5}}", []string{
+			"upstreams[0].checks.passive.max_ejection_time: must be >= base_ejection_time (10)",
 		}},
 		{"active ranges", "{active: {type: udp, timeout: 0, concurrency: 0, port: 0, host: 'a b', http_path: x, http_method: GETS, req_headers: ['X-A: 1', 'bad']}}", []string{
 			`upstreams[0].checks.active.type: must be one of http, https, tcp (got "udp")`,
@@ -189,15 +199,7 @@ func TestValidateChecks(t *testing.T) {
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			_, err := Parse("test.yaml", []byte("upstreams: [{id: u, nodes: {}, checks: "+tc.checks+"}]\n"))
-			got := problemsOf(t, err)
-			// The checks themselves are refused as unsupported; drop that line.
-			var invalid []string
-			for _, s := range got {
-				if s != "upstreams[0].checks: health checks are not supported yet" {
-					invalid = append(invalid, s)
-				}
-			}
-			equalStrings(t, "problems", invalid, tc.want)
+			equalStrings(t, "problems", problemsOf(t, err), tc.want)
 		})
 	}
 }
@@ -282,5 +284,39 @@ func TestValidateBuiltInGo(t *testing.T) {
 	err := Validate(c)
 	if got, want := err.Error(), `routes[0].upstream_id: upstream "u9" not found`; got != want {
 		t.Errorf("Validate() = %q; want %q", got, want)
+	}
+}
+
+func TestValidateHealthExtensions(t *testing.T) {
+	tests := []struct {
+		name string
+		src  string
+		want []string
+	}{
+		{"slow start", "upstreams: [{id: u, nodes: {}, slow_start: {window: 0, min_weight_percent: 0}}]", []string{
+			"upstreams[0].slow_start.window: must be > 0",
+			"upstreams[0].slow_start.min_weight_percent: must be 1..100",
+		}},
+		{"slow start default", "upstreams: [{id: u, nodes: {}, slow_start: {window: 30}}]", nil},
+		{"control listen", "gateway: {control: {listen: nowhere}}", []string{
+			`gateway.control.listen: must be host:port, e.g. "127.0.0.1:9080" or ":9080"`,
+		}},
+		{"control off", "gateway: {control: {listen: \"\"}}", nil},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			_, err := Parse("test.yaml", []byte(tc.src+"\n"))
+			equalStrings(t, "problems", problemsOf(t, err), tc.want)
+		})
+	}
+	c := mustParse(t, "upstreams: [{id: u, nodes: {}, slow_start: {window: 30}}]\n")
+	if got := c.Upstreams[0].SlowStart.MinWeightPercent; got != DefaultSlowStartMinWeightPercent {
+		t.Errorf("min_weight_percent = %d; want the default %d", got, DefaultSlowStartMinWeightPercent)
+	}
+	if c.Gateway.Control.Listen != DefaultControlListen {
+		t.Errorf("control.listen = %q; want %q", c.Gateway.Control.Listen, DefaultControlListen)
+	}
+	if c := mustParse(t, "gateway: {control: {listen: \"\"}}\n"); c.Gateway.Control.Listen != "" {
+		t.Errorf("control.listen \"\" became %q", c.Gateway.Control.Listen)
 	}
 }

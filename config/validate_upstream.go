@@ -89,6 +89,9 @@ func (v *validator) upstream(u *Upstream, p string, inline bool) {
 	if u.Checks != nil {
 		v.checks(u.Checks, field(p, "checks"))
 	}
+	if u.SlowStart != nil {
+		v.slowStart(u.SlowStart, field(p, "slow_start"))
+	}
 }
 
 // nodeSource checks that nodes come from exactly one place: the static

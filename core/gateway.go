@@ -14,12 +14,14 @@ import (
 	"github.com/valyala/fasthttp"
 
 	"github.com/jetwayhq/jetway/config"
+	"github.com/jetwayhq/jetway/hc"
 	"github.com/jetwayhq/jetway/upstream"
 )
 
 // ErrListenChanged is returned by Apply when a reload changes gateway.http
-// (listen addresses, limits, server timeouts), which only a restart can do.
-var ErrListenChanged = errors.New("jetway: gateway.http changed; restart to apply it")
+// (listen addresses, limits, server timeouts) or the Control API address,
+// which only a restart can do.
+var ErrListenChanged = errors.New("jetway: gateway.http or gateway.control changed; restart to apply it")
 
 // ErrNotApplied is returned by Start before any config was applied.
 var ErrNotApplied = errors.New("jetway: no config applied")
@@ -27,8 +29,12 @@ var ErrNotApplied = errors.New("jetway: no config applied")
 // Options configure a Gateway.
 type Options struct {
 	Logger *slog.Logger
-	// RootCAs verifies upstream certificates; nil means the system pool.
+	// RootCAs verifies upstream certificates and https health probes; nil
+	// means the system pool.
 	RootCAs *x509.CertPool
+	// Clock drives health checks, ejection and slow start; nil is the
+	// real clock. Tests inject an hc.FakeClock.
+	Clock hc.Clock
 }
 
 // Gateway is a running Jetway instance: the current snapshot, the live node
@@ -37,6 +43,7 @@ type Gateway struct {
 	log      *slog.Logger
 	rootCAs  *x509.CertPool
 	registry *upstream.Registry
+	hc       *hc.Manager
 	clients  *clientPool
 	snap     atomic.Pointer[Snapshot]
 
@@ -58,6 +65,7 @@ func New(opts Options) *Gateway {
 		log:      log,
 		rootCAs:  opts.RootCAs,
 		registry: upstream.NewRegistry(),
+		hc:       hc.NewManager(hc.Options{Clock: opts.Clock, Logger: log, RootCAs: opts.RootCAs}),
 		clients:  newClientPool(),
 	}
 }
@@ -68,7 +76,7 @@ func New(opts Options) *Gateway {
 func (g *Gateway) Apply(cfg *config.Config) error {
 	g.mu.Lock()
 	defer g.mu.Unlock()
-	if old := g.snap.Load(); g.started && old != nil && !reflect.DeepEqual(old.http, cfg.Gateway.HTTP) {
+	if old := g.snap.Load(); g.started && old != nil && (!reflect.DeepEqual(old.http, cfg.Gateway.HTTP) || old.control != cfg.Gateway.Control.Listen) {
 		return ErrListenChanged
 	}
 	s, err := g.build(cfg)
@@ -76,6 +84,7 @@ func (g *Gateway) Apply(cfg *config.Config) error {
 		return fmt.Errorf("building snapshot: %w", err)
 	}
 	g.snap.Store(s)
+	s.publishHealth(g.hc)
 	g.registry.Retain(s.nodeKeys)
 	g.clients.retain(s.clientKeys)
 	g.log.Info("config applied", "routes", len(s.routes), "upstreams", len(s.upstreams))
@@ -163,6 +172,7 @@ func (g *Gateway) Shutdown(ctx context.Context) error {
 		_ = ln.Close()
 	}
 	g.serveWG.Wait()
+	g.hc.Close()
 	g.clients.closeAll()
 	if ctx.Err() != nil {
 		return fmt.Errorf("jetway: drain cut short: %w", ctx.Err())

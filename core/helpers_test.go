@@ -41,7 +41,17 @@ func mustParse(t testing.TB, yaml string) *config.Config {
 // its base URL.
 func startGateway(t testing.TB, yaml string) (*Gateway, string) {
 	t.Helper()
-	g := New(Options{Logger: testLogger(t)})
+	return startGatewayWith(t, Options{}, yaml)
+}
+
+// startGatewayWith is startGateway with options (a fake clock, say); the
+// logger is set here.
+func startGatewayWith(t testing.TB, opts Options, yaml string) (*Gateway, string) {
+	t.Helper()
+	if opts.Logger == nil {
+		opts.Logger = testLogger(t)
+	}
+	g := New(opts)
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)

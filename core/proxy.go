@@ -62,7 +62,7 @@ func (g *Gateway) proxy(ctx *fasthttp.RequestCtx, s *Snapshot, rt *routeRT, remo
 	}
 	var lastErr error
 	for attempt := 0; ; attempt++ {
-		i, node, ok := x.next(ctx, up)
+		at, ok := x.next(ctx, up)
 		if !ok {
 			if lastErr == nil {
 				lastErr = ErrNoHealthyNode
@@ -73,21 +73,21 @@ func (g *Gateway) proxy(ctx *fasthttp.RequestCtx, s *Snapshot, rt *routeRT, remo
 		if up.observeLatency {
 			sent = time.Now()
 		}
-		err := x.roundTrip(up.clients[i], rt.timeouts, replayable)
+		err := x.roundTrip(up.clients[at.i], rt.timeouts, replayable)
 		if err == nil {
 			if up.observeLatency {
-				node.ObserveLatency(time.Since(sent))
+				at.node().ObserveLatency(time.Since(sent))
 			}
-			g.relay(ctx, x, rt, node)
+			g.relay(ctx, x, rt, at)
 			return
 		}
 		status, o := classify(err)
-		node.End(o, err)
+		at.end(o, 0, err)
 		lastErr = err
 		if o == upstream.ClientGone {
 			break
 		}
-		g.log.Warn("upstream attempt failed", "route", rt.id, "node", node.Addr(), "status", status, "attempt", attempt+1, "err", err)
+		g.log.Warn("upstream attempt failed", "route", rt.id, "node", at.addr(), "status", status, "attempt", attempt+1, "err", err)
 		// A failed connect sent nothing, so any request may go elsewhere
 		// (unless a streamed body was already being read); otherwise only
 		// a replayable request may.
@@ -124,17 +124,21 @@ func (x *exchange) attachBody(ctx *fasthttp.RequestCtx, clientIdle time.Duration
 }
 
 // next picks a node not yet tried by this request, marks it tried and in
-// flight, and sets the Host header for it.
-func (x *exchange) next(ctx *fasthttp.RequestCtx, up *upstreamRT) (int, *upstream.Node, bool) {
-	i, ok := up.balancer.Pick(lb.PickInfo{Tried: &x.tried, Hash: x.hash, HasHash: x.hasHash})
+// flight, and sets the Host header for it. Health is ignored while the
+// upstream is in panic; slow start needs the time.
+func (x *exchange) next(ctx *fasthttp.RequestCtx, up *upstreamRT) (attempt, bool) {
+	info := lb.PickInfo{Tried: &x.tried, Hash: x.hash, HasHash: x.hasHash, Panic: up.group.Panic()}
+	if up.slowStart {
+		info.Now = up.clock.Now().UnixNano()
+	}
+	i, ok := up.balancer.Pick(info)
 	if !ok {
-		return 0, nil, false
+		return attempt{}, false
 	}
 	x.tried.Add(i)
 	x.setHost(ctx, up, i)
-	node := up.targets[i].Node
-	node.Begin()
-	return i, node, true
+	up.targets[i].Node.Begin()
+	return attempt{up: up, i: i}, true
 }
 
 // setHash computes the request's chash key for up; a request without the
@@ -168,7 +172,7 @@ func (x *exchange) setHost(ctx *fasthttp.RequestCtx, up *upstreamRT, i int) {
 // relay copies the upstream answer held by x to the client: small bodies
 // are read whole and the connection released at once; others stream and
 // the exchange ends when fasthttp closes the stream.
-func (g *Gateway) relay(ctx *fasthttp.RequestCtx, x *exchange, rt *routeRT, node *upstream.Node) {
+func (g *Gateway) relay(ctx *fasthttp.RequestCtx, x *exchange, rt *routeRT, at attempt) {
 	resp := &x.resp
 	cl := resp.Header.ContentLength()
 	noBody := resp.SkipBody || noBodyStatus(resp.StatusCode())
@@ -180,13 +184,13 @@ func (g *Gateway) relay(ctx *fasthttp.RequestCtx, x *exchange, rt *routeRT, node
 		x.finish(err == nil)
 		if err != nil {
 			status, o := classify(err)
-			node.End(o, err)
-			g.log.Warn("reading upstream body", "route", rt.id, "node", node.Addr(), "err", err)
+			at.end(o, 0, err)
+			g.log.Warn("reading upstream body", "route", rt.id, "node", at.addr(), "err", err)
 			writeError(ctx, status)
 			x.release()
 			return
 		}
-		node.End(upstream.Success, nil)
+		at.end(upstream.Success, resp.StatusCode(), nil)
 		resp.Header.CopyTo(&ctx.Response.Header)
 		x.scratch = stripResponseHopHeaders(&ctx.Response.Header, false, x.scratch)
 		if noBody {
@@ -202,7 +206,7 @@ func (g *Gateway) relay(ctx *fasthttp.RequestCtx, x *exchange, rt *routeRT, node
 	if err := resp.ReadBody(x.br, 0); err != nil {
 		x.finish(false)
 		status, o := classify(err)
-		node.End(o, err)
+		at.end(o, 0, err)
 		writeError(ctx, status)
 		x.release()
 		return
@@ -210,7 +214,7 @@ func (g *Gateway) relay(ctx *fasthttp.RequestCtx, x *exchange, rt *routeRT, node
 	resp.Header.CopyTo(&ctx.Response.Header)
 	x.scratch = stripResponseHopHeaders(&ctx.Response.Header, false, x.scratch)
 	st := &x.stream
-	st.ctx, st.node, st.routeID, st.readTimeout, st.g = ctx, node, rt.id, rt.timeouts.read, g
+	st.ctx, st.at, st.routeID, st.readTimeout, st.g = ctx, at, rt.id, rt.timeouts.read, g
 	if cl < 0 {
 		cl = -1
 	}

@@ -14,7 +14,9 @@ import (
 	"time"
 
 	"github.com/jetwayhq/jetway/config"
+	"github.com/jetwayhq/jetway/hc"
 	"github.com/jetwayhq/jetway/lb"
+	"github.com/jetwayhq/jetway/upstream"
 )
 
 // Snapshot is one immutable, fully built configuration. The request path
@@ -36,6 +38,14 @@ type Snapshot struct {
 
 	nodeKeys   map[string]struct{}
 	clientKeys map[clientKey]struct{}
+	// all lists every upstream once: the top-level ones and the inline
+	// ones of routes and services, in config order.
+	all []*upstreamRT
+	// plan holds the health nodes the snapshot uses, committed to the
+	// health manager once the snapshot is published.
+	plan *hc.Plan
+	// control is the Control API address (gateway.control.listen).
+	control string
 }
 
 // routeRT is a route as the request path uses it.
@@ -68,6 +78,20 @@ type upstreamRT struct {
 	// observeLatency records each answer's latency on the node (ewma).
 	observeLatency bool
 
+	// hcNodes are the targets' health nodes; passive counts live traffic
+	// against them when the upstream has passive checks.
+	hcNodes []*hc.Node
+	passive *hc.Passive
+	// group counts the healthy nodes for the panic threshold.
+	group *upstream.Group
+	// checks are the upstream's health checks, nil when it has none.
+	checks *config.Checks
+	// slowStart is set when the balancer ramps recovered nodes; picks then
+	// carry the time.
+	slowStart bool
+	ramp      lb.SlowStart
+	clock     hc.Clock
+
 	retries      int
 	retryTimeout time.Duration
 	passHost     passHost
@@ -85,6 +109,11 @@ type timeouts struct {
 type builder struct {
 	g    *Gateway
 	snap *Snapshot
+	// prev is the snapshot being replaced, nil on the first build.
+	prev *Snapshot
+	// inline holds the inline upstreams built so far, by id.
+	inline map[string]*upstreamRT
+	now    int64
 }
 
 // build turns a validated config into a Snapshot, reusing live node state
@@ -101,8 +130,10 @@ func (g *Gateway) build(cfg *config.Config) (*Snapshot, error) {
 		readHeaderTimeout: cfg.Gateway.HTTP.ReadHeaderTimeout.Duration(),
 		idleTimeout:       cfg.Gateway.HTTP.IdleTimeout.Duration(),
 		clientIdle:        cfg.Gateway.HTTP.ReadHeaderTimeout.Duration(),
+		plan:              g.hc.Plan(),
+		control:           cfg.Gateway.Control.Listen,
 	}
-	b := &builder{g: g, snap: s}
+	b := &builder{g: g, snap: s, prev: g.snap.Load(), inline: make(map[string]*upstreamRT), now: g.hc.Clock().Now().UnixNano()}
 	for i := range cfg.Upstreams {
 		u := &cfg.Upstreams[i]
 		rt, err := b.upstream(u.ID, u)
@@ -147,7 +178,7 @@ func (b *builder) route(r *config.Route, services map[string]*config.Service) (*
 	}
 	switch {
 	case r.Upstream != nil:
-		up, err := b.upstream("route:"+r.ID, r.Upstream)
+		up, err := b.inlineUpstream("route:"+r.ID, r.Upstream)
 		if err != nil {
 			return nil, routeSpec{}, fmt.Errorf("upstream: %w", err)
 		}
@@ -155,7 +186,7 @@ func (b *builder) route(r *config.Route, services map[string]*config.Service) (*
 	case r.UpstreamID != "":
 		rt.up = b.snap.upstreams[r.UpstreamID]
 	case svc != nil && svc.Upstream != nil:
-		up, err := b.upstream("service:"+svc.ID, svc.Upstream)
+		up, err := b.inlineUpstream("service:"+svc.ID, svc.Upstream)
 		if err != nil {
 			return nil, routeSpec{}, fmt.Errorf("service %q upstream: %w", svc.ID, err)
 		}
@@ -215,9 +246,60 @@ func toTimeouts(t *config.Timeout) timeouts {
 	return timeouts{connect: t.Connect.Duration(), send: t.Send.Duration(), read: t.Read.Duration()}
 }
 
+// hasUpstream reports whether s (which may be nil) has the upstream id.
+func (s *Snapshot) hasUpstream(id string) bool {
+	if s == nil {
+		return false
+	}
+	for _, rt := range s.all {
+		if rt.id == id {
+			return true
+		}
+	}
+	return false
+}
+
+// publishHealth hands each health its upstreams' groups and counts them,
+// then makes the snapshot's nodes the health manager's running set. It
+// runs after the snapshot is published.
+func (s *Snapshot) publishHealth(m *hc.Manager) {
+	groups := make(map[*upstream.Health][]*upstream.Group)
+	for _, rt := range s.all {
+		for _, h := range rt.group.Members() {
+			groups[h] = append(groups[h], rt.group)
+		}
+	}
+	for _, rt := range s.all {
+		for _, t := range rt.targets {
+			t.Health.SetGroups(groups[t.Health])
+		}
+	}
+	for _, rt := range s.all {
+		rt.group.Recount()
+	}
+	m.Commit(s.plan)
+	s.plan = nil
+}
+
+// inlineUpstream builds the inline upstream id once per snapshot.
+func (b *builder) inlineUpstream(id string, u *config.Upstream) (*upstreamRT, error) {
+	if rt := b.inline[id]; rt != nil {
+		return rt, nil
+	}
+	rt, err := b.upstream(id, u)
+	if err == nil {
+		b.inline[id] = rt
+	}
+	return rt, err
+}
+
 func (b *builder) upstream(id string, u *config.Upstream) (*upstreamRT, error) {
 	rt := &upstreamRT{
 		id:           id,
+		checks:       u.Checks,
+		slowStart:    u.SlowStart != nil,
+		ramp:         slowStart(u),
+		clock:        b.g.hc.Clock(),
 		retryTimeout: u.RetryTimeout.Duration(),
 		upstreamHost: []byte(u.UpstreamHost),
 		https:        u.Scheme == "https",
@@ -257,7 +339,15 @@ func (b *builder) upstream(id string, u *config.Upstream) (*upstreamRT, error) {
 			}
 		}
 		b.snap.clientKeys[key] = struct{}{}
-		rt.targets = append(rt.targets, lb.Target{Node: node, Weight: n.Weight, Priority: n.Priority})
+		hn, passive, created := b.snap.plan.Node(u.Checks, addr)
+		if created && rt.slowStart && b.prev.hasUpstream(id) {
+			// A node added to a running upstream ramps up like a
+			// recovered one.
+			hn.Health.SetUpSince(b.now)
+		}
+		rt.hcNodes = append(rt.hcNodes, hn)
+		rt.passive = passive
+		rt.targets = append(rt.targets, lb.Target{Node: node, Health: hn.Health, Weight: n.Weight, Priority: n.Priority})
 		rt.clients = append(rt.clients, b.g.clients.get(key, tc, sniByHost))
 		rt.nodeHost = append(rt.nodeHost, []byte(hostHeaderFor(n.Host, n.Port, rt.https)))
 	}
@@ -272,6 +362,18 @@ func (b *builder) upstream(id string, u *config.Upstream) (*upstreamRT, error) {
 	}
 	rt.balancer, rt.hash = bal, hash
 	rt.observeLatency = u.Type == "ewma"
+	var members []*upstream.Health
+	for _, t := range rt.targets {
+		if t.Weight > 0 {
+			members = append(members, t.Health)
+		}
+	}
+	panicPercent := 0
+	if u.Checks != nil {
+		panicPercent = u.Checks.HealthyPanicThreshold
+	}
+	rt.group = upstream.NewGroup(members, panicPercent)
+	b.snap.all = append(b.snap.all, rt)
 	return rt, nil
 }
 

@@ -48,7 +48,7 @@ func (b *clientBody) Read(p []byte) (int, error) {
 type upstreamBody struct {
 	x           *exchange
 	ctx         *fasthttp.RequestCtx
-	node        *upstream.Node
+	at          attempt
 	routeID     string
 	readTimeout time.Duration
 	eof         bool
@@ -86,13 +86,13 @@ func (s *upstreamBody) CloseWithError(werr error) error {
 	switch {
 	case s.upErr != nil:
 		_, o := classify(s.upErr)
-		s.node.End(o, s.upErr)
-		s.g.log.Warn("upstream body cut short", "route", s.routeID, "node", s.node.Addr(), "err", s.upErr)
+		s.at.end(o, 0, s.upErr)
+		s.g.log.Warn("upstream body cut short", "route", s.routeID, "node", s.at.addr(), "err", s.upErr)
 	case werr != nil && !s.eof:
-		s.node.End(upstream.ClientGone, nil)
-		s.g.log.Info("client closed the connection", "status", StatusClientClosedRequest, "route", s.routeID, "node", s.node.Addr(), "err", werr)
+		s.at.end(upstream.ClientGone, 0, nil)
+		s.g.log.Info("client closed the connection", "status", StatusClientClosedRequest, "route", s.routeID, "node", s.at.addr(), "err", werr)
 	default:
-		s.node.End(upstream.Success, nil)
+		s.at.end(upstream.Success, x.resp.StatusCode(), nil)
 	}
 	x.release()
 	return nil

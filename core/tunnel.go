@@ -36,28 +36,28 @@ func (g *Gateway) tunnel(ctx *fasthttp.RequestCtx, rt *routeRT, remote netip.Add
 	x.setHash(ctx, up, remote)
 
 	var conn net.Conn
-	var node *upstream.Node
+	var at attempt
 	var lastErr error
-	for attempt := 0; ; attempt++ {
-		i, n, ok := x.next(ctx, up)
+	for try := 0; ; try++ {
+		a, ok := x.next(ctx, up)
 		if !ok {
 			if lastErr == nil {
 				lastErr = ErrNoHealthyNode
 			}
 			break
 		}
-		node = n
-		nc := up.clients[i]
+		at = a
+		nc := up.clients[at.i]
 		c, err := nc.pool(x.req.Header.Host()).DialTimeout(nc.addr, rt.timeouts.connect)
 		if err == nil {
 			conn = c
 			break
 		}
 		_, o := classify(err)
-		node.End(o, err)
+		at.end(o, 0, err)
 		lastErr = err
-		g.log.Warn("upstream attempt failed", "route", rt.id, "node", node.Addr(), "attempt", attempt+1, "err", err)
-		if attempt >= up.retries {
+		g.log.Warn("upstream attempt failed", "route", rt.id, "node", at.addr(), "attempt", try+1, "err", err)
+		if try >= up.retries {
 			break
 		}
 	}
@@ -71,15 +71,15 @@ func (g *Gateway) tunnel(ctx *fasthttp.RequestCtx, rt *routeRT, remote netip.Add
 	if err != nil {
 		_ = conn.Close()
 		status, o := classify(err)
-		node.End(o, err)
-		g.log.Warn("upgrade handshake failed", "route", rt.id, "node", node.Addr(), "err", err)
+		at.end(o, 0, err)
+		g.log.Warn("upgrade handshake failed", "route", rt.id, "node", at.addr(), "err", err)
 		writeError(ctx, status)
 		return
 	}
 	resp := &x.resp
 	if resp.StatusCode() != fasthttp.StatusSwitchingProtocols {
 		_ = conn.Close()
-		node.End(upstream.Success, nil)
+		at.end(upstream.Success, resp.StatusCode(), nil)
 		resp.Header.CopyTo(&ctx.Response.Header)
 		x.scratch = stripResponseHopHeaders(&ctx.Response.Header, false, x.scratch)
 		ctx.Response.SetBody(resp.Body())
@@ -92,9 +92,9 @@ func (g *Gateway) tunnel(ctx *fasthttp.RequestCtx, rt *routeRT, remote netip.Add
 	ctx.Hijack(func(client net.Conn) {
 		err := splice(client, conn, br, idle)
 		_ = conn.Close()
-		node.End(upstream.Success, nil)
+		at.end(upstream.Success, fasthttp.StatusSwitchingProtocols, nil)
 		if err != nil {
-			g.log.Debug("tunnel closed", "route", routeID, "node", node.Addr(), "err", err)
+			g.log.Debug("tunnel closed", "route", routeID, "node", at.addr(), "err", err)
 		}
 	})
 }

@@ -4,8 +4,10 @@ package lb
 
 import "testing"
 
-// TestPickAllocs checks that Pick allocates nothing, on the fast path and
-// on every skip path. The race detector allocates, hence the build tag.
+// TestPickAllocs checks that Pick allocates nothing, on the fast path, on
+// every skip path, with targets ramping (rampOpts, at the start of the
+// window) and under Panic. The race detector allocates, hence the build
+// tag.
 func TestPickAllocs(t *testing.T) {
 	type setup struct {
 		name    string
@@ -13,6 +15,8 @@ func TestPickAllocs(t *testing.T) {
 		prio    []int
 		down    []int
 		tried   []int
+		ramp    []int // targets ramping
+		panic   bool
 	}
 	setups := []setup{
 		{name: "all up", weights: []int{5, 1, 1, 3}},
@@ -21,6 +25,12 @@ func TestPickAllocs(t *testing.T) {
 		{name: "long skip", weights: []int{200, 1}, down: []int{0}},
 		{name: "priority fallback", weights: []int{50, 50, 1}, prio: []int{1, 1, 0}, down: []int{0, 1}},
 		{name: "none", weights: []int{2, 3}, down: []int{0}, tried: []int{1}},
+		{name: "ramping", weights: []int{5, 1, 1, 3}, ramp: []int{0}},
+		{name: "all ramping", weights: []int{5, 1, 1, 3}, ramp: []int{0, 1, 2, 3}},
+		{name: "ramping tried", weights: []int{5, 1, 1, 3}, ramp: []int{1, 3}, tried: []int{0}},
+		{name: "panic", weights: []int{5, 1, 1, 3}, down: []int{0, 1, 2, 3}, panic: true},
+		{name: "panic tried", weights: []int{5, 1, 1, 3}, down: []int{0, 1}, tried: []int{2}, panic: true},
+		{name: "panic ramping", weights: []int{5, 1, 1, 3}, down: []int{0, 1, 2, 3}, ramp: []int{2}, panic: true},
 	}
 	for _, b := range balancers {
 		for _, s := range setups {
@@ -34,8 +44,15 @@ func TestPickAllocs(t *testing.T) {
 				for _, i := range s.tried {
 					tried.Add(i)
 				}
-				bal := b.new(ts)
-				info := PickInfo{}
+				info := PickInfo{Panic: s.panic}
+				var opts Options
+				if s.ramp != nil {
+					opts, info.Now = rampOpts, rampUp
+					for _, i := range s.ramp {
+						ts[i].Health.SetUpSince(rampUp)
+					}
+				}
+				bal := b.new(ts, opts)
 				if s.tried != nil {
 					info.Tried = &tried
 				}

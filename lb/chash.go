@@ -34,10 +34,10 @@ import (
 // sequence, so a change of its count moves keys only to or from it.
 //
 // Pick starts at the key's point and walks forward to the first point
-// whose target is usable (up, weight > 0, not tried by this request). The
-// ring never changes with health: the keys of a down node go to the nodes
-// after its points and come back when it recovers, and the keys of
-// healthy nodes never move. A retry walks on in the same order.
+// whose target is usable (up or Panic, weight > 0, not tried by this
+// request). The ring never changes with health: the keys of a down node go
+// to the nodes after its points and come back when it recovers, and the
+// keys of healthy nodes never move. A retry walks on in the same order.
 //
 // A request without a key takes the next ring position from an atomic
 // counter instead, so a full turn of the ring gives each target exactly
@@ -50,19 +50,30 @@ import (
 //
 //	InFlight(i) + 1 > ceil(f * (T + 1) / (100 * N))
 //
-// where N is the number of available targets of the group (up, weight > 0)
-// and T the sum of their in-flight requests. Its keys spill to the next
-// points and return when it drains. Some available target is always under
-// this cap; when all those are tried, Pick ignores the cap rather than
-// return none. Reading T costs O(group size), paid only when the first
-// candidate has requests in flight.
+// where N is the number of available targets of the group (weight > 0, up
+// or PickInfo.Panic set) and T the sum of their in-flight requests. Its
+// keys spill to the next points and return when it drains. Some available
+// target is always under this cap; when all those are tried, Pick ignores
+// the cap rather than return none. Reading T costs O(group size), paid
+// only when the first candidate has requests in flight.
+//
+// Slow start: a target ramping with factor r (permille) takes a key only
+// when rampMix(key, XXH64 of its address) % 1000 < r; otherwise the walk
+// goes on as past a down target. The choice depends on the key, the
+// address and r alone, so as r grows keys only move onto the ramping
+// target, never off it, and a key it refuses goes where it went while the
+// target was down. Its share of keys is r/1000 of its share of the ring.
+// A request without a key uses its counter position as the key. When
+// every usable target refuses, Pick takes the plain walk.
 //
 // Targets are grouped by Priority, highest first, each group with its own
 // ring; Pick serves the highest group that has a usable target.
 type CHash struct {
 	targets []Target
+	salts   []uint64  // XXH64 of each target's address, for the ramp
 	groups  []chGroup // highest priority first
 	factor  int64     // bounded-load factor in percent; 0 disables it
+	slow    ramp
 }
 
 var _ Balancer = (*CHash)(nil)
@@ -110,15 +121,23 @@ const (
 	chashProbe = 8
 )
 
-// NewCHash builds a consistent-hash balancer over targets. balanceFactor is
-// the bounded-load factor in percent (125: no target above 1.25 times the
-// average load); values below 100 disable the bound. Every target with a
-// positive weight must have a non-nil Node. The balancer keeps its own
-// copy of the slice; Pick returns indexes into it.
-func NewCHash(targets []Target, balanceFactor int) *CHash {
-	c := &CHash{targets: slices.Clone(targets)}
-	if balanceFactor >= 100 {
-		c.factor = int64(balanceFactor)
+// NewCHash builds a consistent-hash balancer over targets with
+// opts.HashBalanceFactor and opts.SlowStart. Every target with a positive
+// weight must have a non-nil Node. The balancer keeps its own copy of the
+// slice; Pick returns indexes into it.
+func NewCHash(targets []Target, opts Options) *CHash {
+	c := &CHash{
+		targets: slices.Clone(targets),
+		salts:   make([]uint64, len(targets)),
+		slow:    newRamp(opts.SlowStart),
+	}
+	if opts.HashBalanceFactor >= 100 {
+		c.factor = int64(opts.HashBalanceFactor)
+	}
+	for i, t := range targets {
+		if t.Weight > 0 {
+			c.salts[i] = xxhash.Sum64String(t.Node.Addr())
+		}
 	}
 	for _, members := range priorityGroups(targets) {
 		c.groups = append(c.groups, newCHGroup(targets, members))
@@ -217,14 +236,20 @@ func newCHGroup(targets []Target, members []int32) chGroup {
 // Pick returns the target for info.Hash, or for the next counter position
 // when info.HasHash is false: the first usable target at or after that
 // point of the highest priority group that has one.
+//
+// Within Pick, info.Now is the ramp clock (0: no slow start) and info.Hash
+// the key the ramp mixes.
 func (c *CHash) Pick(info PickInfo) (int, bool) {
+	info.Now = c.slow.clock(info)
 	for k := range c.groups {
 		g := &c.groups[k]
 		var pos int
 		if info.HasHash {
 			pos = g.search(info.Hash)
 		} else {
-			pos = int((g.next.n.Add(1) - 1) % uint64(len(g.hashes)))
+			n := g.next.n.Add(1) - 1
+			pos = int(n % uint64(len(g.hashes)))
+			info.Hash = n
 		}
 		if c.factor != 0 {
 			lc := loadCap{}
@@ -234,6 +259,13 @@ func (c *CHash) Pick(info PickInfo) (int, bool) {
 		}
 		if i, ok := c.walk(g, pos, info, nil); ok {
 			return i, true
+		}
+		if info.Now != 0 {
+			plain := info
+			plain.Now = 0
+			if i, ok := c.walk(g, pos, plain, nil); ok {
+				return i, true
+			}
 		}
 	}
 	return 0, false
@@ -305,10 +337,13 @@ type loadCap struct {
 	limit int64 // 0: not computed yet
 }
 
-// eligible reports whether target i is usable and, when lc is not nil,
-// has room under the group's load cap.
+// eligible reports whether target i is usable, takes key info.Hash under
+// slow start and, when lc is not nil, has room under the group's load cap.
 func (c *CHash) eligible(g *chGroup, i int, info PickInfo, lc *loadCap) bool {
 	if !usable(c.targets, i, info) {
+		return false
+	}
+	if info.Now != 0 && !c.admits(i, info) {
 		return false
 	}
 	if lc == nil {
@@ -319,17 +354,39 @@ func (c *CHash) eligible(g *chGroup, i int, info PickInfo, lc *loadCap) bool {
 		return true // in+1 <= 1 <= the cap
 	}
 	if lc.limit == 0 {
-		lc.limit = c.groupCap(g)
+		lc.limit = c.groupCap(g, info.Panic)
 	}
 	return in < lc.limit
 }
 
+// admits reports whether target i takes key info.Hash at ramp clock
+// info.Now: always when it is not ramping, else when the key's mix falls
+// below its ramp factor.
+func (c *CHash) admits(i int, info PickInfo) bool {
+	f := c.slow.factor(c.targets[i].Health, info.Now)
+	return f >= fullRamp || int64(rampMix(info.Hash, c.salts[i])%fullRamp) < f
+}
+
+// rampMix mixes a key hash with a target's salt: the MurmurHash3 fmix64
+// finalizer (Appleby) of their xor, so that nearby keys and salts give
+// unrelated results.
+func rampMix(key, salt uint64) uint64 {
+	x := key ^ salt
+	x ^= x >> 33
+	x *= 0xff51afd7ed558ccd
+	x ^= x >> 33
+	x *= 0xc4ceb9fe1a85ec53
+	x ^= x >> 33
+	return x
+}
+
 // groupCap is the load cap of g from the in-flight requests of its
-// available targets: summed now for a group of up to chCapScanLimit
-// members, else reused from a sum at most chCapRefresh old.
-func (c *CHash) groupCap(g *chGroup) int64 {
+// available targets (all of them when all is set, under panic): summed now
+// for a group of up to chCapScanLimit members, else reused from a sum at
+// most chCapRefresh old, whichever way that sum counted.
+func (c *CHash) groupCap(g *chGroup, all bool) int64 {
 	if len(g.members) <= chCapScanLimit {
-		return c.sumCap(g)
+		return c.sumCap(g, all)
 	}
 	now := upstream.Nanotime()
 	if now-g.cap.at.Load() < chCapRefresh {
@@ -337,18 +394,19 @@ func (c *CHash) groupCap(g *chGroup) int64 {
 			return v
 		}
 	}
-	v := c.sumCap(g)
+	v := c.sumCap(g, all)
 	g.cap.limit.Store(v)
 	g.cap.at.Store(now)
 	return v
 }
 
-// sumCap computes g's load cap over its available targets.
-func (c *CHash) sumCap(g *chGroup) int64 {
+// sumCap computes g's load cap over its available targets, or over all of
+// them when all is set.
+func (c *CHash) sumCap(g *chGroup, all bool) int64 {
 	var total, n int64
 	for _, i := range g.members {
-		if node := c.targets[i].Node; node.Available() {
-			total += max(node.InFlight(), 0)
+		if t := &c.targets[i]; all || t.Health.Available() {
+			total += max(t.Node.InFlight(), 0)
 			n++
 		}
 	}

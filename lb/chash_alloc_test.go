@@ -5,8 +5,9 @@ package lb
 import "testing"
 
 // TestCHashPickAllocs checks that CHash.Pick allocates nothing with and
-// without a key, with a Tried set, on the long walk and with bounded load
-// spilling. The race detector allocates, hence the build tag.
+// without a key, with a Tried set, on the long walk, with bounded load
+// spilling, with targets ramping (rampOpts, at the start of the window)
+// and under Panic. The race detector allocates, hence the build tag.
 func TestCHashPickAllocs(t *testing.T) {
 	tests := []struct {
 		name     string
@@ -14,6 +15,8 @@ func TestCHashPickAllocs(t *testing.T) {
 		down     []int
 		tried    []int
 		inFlight []int // Begin count per target
+		ramp     []int // targets ramping
+		panic    bool
 		hasHash  bool
 	}{
 		{name: "hash", hasHash: true},
@@ -25,6 +28,12 @@ func TestCHashPickAllocs(t *testing.T) {
 		{name: "bounded spill", factor: 125, inFlight: []int{40, 40, 40, 40, 40, 40, 0, 0, 0, 0, 0, 0}, hasHash: true},
 		{name: "bounded fallback", factor: 125, inFlight: []int{40, 40, 40, 40, 40, 40}, tried: []int{6, 7, 8, 9, 10, 11}, hasHash: true},
 		{name: "none", down: []int{0, 1, 2, 3, 4, 5}, tried: []int{6, 7, 8, 9, 10, 11}, hasHash: true},
+		{name: "hash ramping", ramp: []int{0, 3, 9}, hasHash: true},
+		{name: "no hash ramping", ramp: []int{0, 3, 9}},
+		{name: "ramp fallback", ramp: []int{0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11}, hasHash: true},
+		{name: "bounded ramping", factor: 125, ramp: []int{0, 3}, inFlight: []int{40, 40, 40, 40, 40, 40, 0, 0, 0, 0, 0, 0}, hasHash: true},
+		{name: "panic", down: []int{0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11}, panic: true, hasHash: true},
+		{name: "panic bounded", factor: 125, down: []int{0, 1, 2, 3, 4, 5}, inFlight: []int{40, 40, 40}, panic: true, hasHash: true},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -39,10 +48,17 @@ func TestCHashPickAllocs(t *testing.T) {
 			for _, i := range tc.tried {
 				tried.Add(i)
 			}
-			c := NewCHash(ts, tc.factor)
+			info := PickInfo{Tried: &tried, HasHash: tc.hasHash, Panic: tc.panic}
+			opts := Options{HashBalanceFactor: tc.factor}
+			if tc.ramp != nil {
+				opts.SlowStart, info.Now = rampOpts.SlowStart, rampUp
+				for _, i := range tc.ramp {
+					ts[i].Health.SetUpSince(rampUp)
+				}
+			}
+			c := NewCHash(ts, opts)
 			hashes := keyHashes(64)
 			k := 0
-			info := PickInfo{Tried: &tried, HasHash: tc.hasHash}
 			if n := testing.AllocsPerRun(1000, func() {
 				info.Hash = hashes[k%len(hashes)]
 				k++

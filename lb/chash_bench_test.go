@@ -23,8 +23,8 @@ func BenchmarkCHashPick(b *testing.B) {
 			for k := range hashes {
 				hashes[k] = rng.Uint64()
 			}
-			plain := NewCHash(ts, 0)
-			bounded := NewCHash(ts, 125)
+			plain := NewCHash(ts, Options{})
+			bounded := NewCHash(ts, Options{HashBalanceFactor: 125})
 			b.Run("serial", func(b *testing.B) { benchmarkCHashSerial(b, plain, hashes) })
 			b.Run("parallel", func(b *testing.B) { benchmarkCHashParallel(b, plain, hashes) })
 			for i := range ts {
@@ -75,7 +75,7 @@ func BenchmarkNewCHash(b *testing.B) {
 			ts := weighted(w...)
 			b.ReportAllocs()
 			for b.Loop() {
-				NewCHash(ts, 0)
+				NewCHash(ts, Options{})
 			}
 		})
 	}

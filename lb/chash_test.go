@@ -16,10 +16,7 @@ import (
 )
 
 func init() {
-	balancers = append(balancers, struct {
-		name string
-		new  func([]Target) Balancer
-	}{"chash", func(ts []Target) Balancer { return NewCHash(ts, 0) }})
+	balancers = append(balancers, balancerCase{"chash", func(ts []Target, o Options) Balancer { return NewCHash(ts, o) }})
 }
 
 // keyed is a Balancer that gives every Pick a new key hash, so the shared
@@ -45,11 +42,17 @@ func TestCHashConformance(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			testConformance(t, func(ts []Target) Balancer { return &keyed{b: NewCHash(ts, tc.factor)} })
+			testConformance(t, func(ts []Target, o Options) Balancer {
+				o.HashBalanceFactor = tc.factor
+				return &keyed{b: NewCHash(ts, o)}
+			})
 		})
 	}
 	t.Run("bounded without key", func(t *testing.T) {
-		testConformance(t, func(ts []Target) Balancer { return NewCHash(ts, 125) })
+		testConformance(t, func(ts []Target, o Options) Balancer {
+			o.HashBalanceFactor = 125
+			return NewCHash(ts, o)
+		})
 	})
 }
 
@@ -140,7 +143,7 @@ func TestRingPoints(t *testing.T) {
 // TestCHashGolden pins where keys land for fixed addresses: every Jetway
 // process must agree, so a change here breaks mixed-version fleets.
 func TestCHashGolden(t *testing.T) {
-	c := NewCHash(weighted(1, 1, 1, 1, 1), 0)
+	c := NewCHash(weighted(1, 1, 1, 1, 1), Options{})
 	tests := []struct {
 		key  string
 		want int
@@ -166,7 +169,7 @@ func TestCHashGolden(t *testing.T) {
 func TestCHashLayout(t *testing.T) {
 	weights := []int{1, 3, 2, 1}
 	ts := weighted(weights...)
-	c := NewCHash(ts, 0)
+	c := NewCHash(ts, Options{})
 	counts := ringPoints(weights)
 	type point struct {
 		hash  uint64
@@ -204,12 +207,12 @@ func TestCHashLayout(t *testing.T) {
 func TestCHashOrderIndependent(t *testing.T) {
 	ts := weighted(3, 1, 2, 1, 1, 4, 1)
 	hashes := keyHashes(20000)
-	want := placeAddrs(t, NewCHash(ts, 0), hashes)
+	want := placeAddrs(t, NewCHash(ts, Options{}), hashes)
 	rng := rand.New(rand.NewPCG(11, 12))
 	for trial := range 5 {
 		shuffled := slices.Clone(ts)
 		rng.Shuffle(len(shuffled), func(i, j int) { shuffled[i], shuffled[j] = shuffled[j], shuffled[i] })
-		got := placeAddrs(t, NewCHash(shuffled, 0), hashes)
+		got := placeAddrs(t, NewCHash(shuffled, Options{}), hashes)
 		for k := range got {
 			if got[k] != want[k] {
 				t.Fatalf("trial %d key %d: Pick() on %s; want %s", trial, k, got[k], want[k])
@@ -225,10 +228,10 @@ const disruptionKeys = 100_000
 // key that moves, moves to it.
 func TestCHashAddNode(t *testing.T) {
 	hashes := keyHashes(disruptionKeys)
-	before := placeAddrs(t, NewCHash(weighted(slices.Repeat([]int{1}, 10)...), 0), hashes)
+	before := placeAddrs(t, NewCHash(weighted(slices.Repeat([]int{1}, 10)...), Options{}), hashes)
 	ts11 := weighted(slices.Repeat([]int{1}, 11)...)
 	added := ts11[10].Node.Addr()
-	after := placeAddrs(t, NewCHash(ts11, 0), hashes)
+	after := placeAddrs(t, NewCHash(ts11, Options{}), hashes)
 	moved := 0
 	for k := range hashes {
 		if after[k] == before[k] {
@@ -251,9 +254,9 @@ func TestCHashAddNode(t *testing.T) {
 func TestCHashRemoveNode(t *testing.T) {
 	hashes := keyHashes(disruptionKeys)
 	ts := weighted(slices.Repeat([]int{1}, 10)...)
-	before := placeAddrs(t, NewCHash(ts, 0), hashes)
+	before := placeAddrs(t, NewCHash(ts, Options{}), hashes)
 	removed := ts[4].Node.Addr()
-	after := placeAddrs(t, NewCHash(slices.Delete(slices.Clone(ts), 4, 5), 0), hashes)
+	after := placeAddrs(t, NewCHash(slices.Delete(slices.Clone(ts), 4, 5), Options{}), hashes)
 	for k := range hashes {
 		if before[k] == removed {
 			if after[k] == removed {
@@ -272,12 +275,12 @@ func TestCHashRemoveNode(t *testing.T) {
 func TestCHashHealthFlip(t *testing.T) {
 	hashes := keyHashes(disruptionKeys)
 	ts := weighted(slices.Repeat([]int{1}, 10)...)
-	c := NewCHash(ts, 0)
+	c := NewCHash(ts, Options{})
 	before := placeAddrs(t, c, hashes)
 	down := ts[4].Node.Addr()
-	ts[4].Node.SetDown(true)
+	markDown(ts[4], true)
 	during := placeAddrs(t, c, hashes)
-	ts[4].Node.SetDown(false)
+	markDown(ts[4], false)
 	after := placeAddrs(t, c, hashes)
 	for k := range hashes {
 		switch {
@@ -308,7 +311,7 @@ func TestCHashWeights(t *testing.T) {
 	hashes := keyHashes(disruptionKeys)
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			c := NewCHash(weighted(tc.weights...), 0)
+			c := NewCHash(weighted(tc.weights...), Options{})
 			counts := make([]int, len(tc.weights))
 			for _, h := range hashes {
 				i, _ := c.Pick(PickInfo{Hash: h, HasHash: true})
@@ -330,21 +333,26 @@ func TestCHashWeights(t *testing.T) {
 }
 
 // ringWalk is the definition Pick must follow, step by step: the owner of
-// the first point at or after h whose target is usable.
+// the first point at or after h whose target is usable and, at info.Now,
+// admits h; failing that, the first usable one.
 func ringWalk(c *CHash, g *chGroup, h uint64, info PickInfo) (int, bool) {
 	start := sort.Search(len(g.hashes), func(p int) bool { return g.hashes[p] >= h })
-	for step := range g.hashes {
-		i := int(g.owners[(start+step)%len(g.hashes)])
-		if usable(c.targets, i, info) {
-			return i, true
+	info.Hash = h
+	for _, ramped := range []bool{info.Now != 0, false} {
+		for step := range g.hashes {
+			i := int(g.owners[(start+step)%len(g.hashes)])
+			if usable(c.targets, i, info) && (!ramped || c.admits(i, info)) {
+				return i, true
+			}
 		}
 	}
 	return 0, false
 }
 
-// TestCHashWalk checks Pick against ringWalk with random targets down and
-// tried, including sets where nearly all are, so that both the short probe
-// and the nearest-member lookup are used.
+// TestCHashWalk checks Pick against ringWalk with random targets down,
+// tried and, in every other trial, ramping, including sets where nearly
+// all are, so that both the short probe and the nearest-member lookup are
+// used.
 func TestCHashWalk(t *testing.T) {
 	rng := rand.New(rand.NewPCG(7, 8))
 	for trial := range 60 {
@@ -353,19 +361,25 @@ func TestCHashWalk(t *testing.T) {
 			weights[i] = 1 + rng.IntN(4)
 		}
 		ts := weighted(weights...)
-		c := NewCHash(ts, 0)
+		c := NewCHash(ts, rampOpts)
 		var tried Tried
 		unusable := rng.Float64()
 		for i := range ts {
 			if rng.Float64() < unusable {
 				if rng.IntN(2) == 0 {
-					ts[i].Node.SetDown(true)
+					markDown(ts[i], true)
 				} else {
 					tried.Add(i)
 				}
 			}
+			if rng.IntN(2) == 0 {
+				ts[i].Health.SetUpSince(rampUp - rng.Int64N(int64(rampWindow)))
+			}
 		}
 		info := PickInfo{Tried: &tried, HasHash: true}
+		if trial%2 == 1 {
+			info.Now = rampUp
+		}
 		for range 300 {
 			info.Hash = rng.Uint64()
 			want, wantOK := ringWalk(c, &c.groups[0], info.Hash, info)
@@ -380,7 +394,7 @@ func TestCHashWalk(t *testing.T) {
 
 // TestCHashSearchEnds checks hashes at and around the ends of the ring.
 func TestCHashSearchEnds(t *testing.T) {
-	c := NewCHash(weighted(1, 2, 1), 0)
+	c := NewCHash(weighted(1, 2, 1), Options{})
 	g := &c.groups[0]
 	last := g.hashes[len(g.hashes)-1]
 	tests := []struct {
@@ -408,8 +422,8 @@ func TestCHashSearchEnds(t *testing.T) {
 // is the next distinct owner along the points, every usable target once.
 func TestCHashRetries(t *testing.T) {
 	ts := weighted(3, 1, 1, 0, 2, 1, 1, 5, 1, 1, 1, 1, 4, 1)
-	ts[2].Node.SetDown(true)
-	c := NewCHash(ts, 0)
+	markDown(ts[2], true)
+	c := NewCHash(ts, Options{})
 	for _, h := range keyHashes(50) {
 		var tried Tried
 		info := PickInfo{Tried: &tried, Hash: h, HasHash: true}
@@ -437,7 +451,7 @@ func TestCHashRetries(t *testing.T) {
 // one full turn gives each target exactly its number of points.
 func TestCHashWithoutKey(t *testing.T) {
 	weights := []int{2, 1, 3, 1}
-	c := NewCHash(weighted(weights...), 0)
+	c := NewCHash(weighted(weights...), Options{})
 	points := ringPoints(weights)
 	counts := make([]int, len(weights))
 	total := 0
@@ -462,7 +476,7 @@ func TestCHashPriority(t *testing.T) {
 	ts[2].Priority = 0                      // second group
 	ts[3].Priority = -5                     // third group
 	ts[4].Priority, ts[4].Weight = 20, 0    // highest priority but never picked
-	c := NewCHash(ts, 0)
+	c := NewCHash(ts, Options{})
 	tests := []struct {
 		name  string
 		down  []int
@@ -518,7 +532,7 @@ func hotKeys(t *testing.T, c *CHash, hot, n int) []uint64 {
 // spill; after End they come back.
 func TestCHashBoundedSequential(t *testing.T) {
 	ts := weighted(slices.Repeat([]int{1}, 10)...)
-	c := NewCHash(ts, 125)
+	c := NewCHash(ts, Options{HashBalanceFactor: 125})
 	const hot = 3
 	keys := hotKeys(t, c, hot, 500)
 	spilled := 0
@@ -560,13 +574,13 @@ func TestCHashBoundedSequential(t *testing.T) {
 // same next node on the ring as when it is down, while other keys stay.
 func TestCHashBoundedSpill(t *testing.T) {
 	ts := weighted(slices.Repeat([]int{1}, 10)...)
-	c := NewCHash(ts, 125)
+	c := NewCHash(ts, Options{HashBalanceFactor: 125})
 	const hot = 6
 	hashes := keyHashes(2000)
 	before := placeAddrs(t, c, hashes)
-	ts[hot].Node.SetDown(true)
+	markDown(ts[hot], true)
 	walked := placeAddrs(t, c, hashes)
-	ts[hot].Node.SetDown(false)
+	markDown(ts[hot], false)
 
 	// 50 in flight on hot and none elsewhere: cap = ceil(1.25*51/10) = 7.
 	for range 50 {
@@ -590,8 +604,8 @@ func TestCHashBoundedSpill(t *testing.T) {
 // when every target under the cap is tried, Pick takes the plain walk.
 func TestCHashBoundedFallback(t *testing.T) {
 	ts := weighted(1, 1, 1)
-	plain := NewCHash(ts, 0)
-	bounded := NewCHash(ts, 125)
+	plain := NewCHash(ts, Options{})
+	bounded := NewCHash(ts, Options{HashBalanceFactor: 125})
 	for range 5 {
 		ts[0].Node.Begin()
 		ts[1].Node.Begin()
@@ -616,7 +630,7 @@ func TestCHashBoundedOff(t *testing.T) {
 	for _, factor := range []int{0, 1, 99, -125} {
 		t.Run(fmt.Sprint(factor), func(t *testing.T) {
 			ts := weighted(1, 1, 1, 1)
-			c := NewCHash(ts, factor)
+			c := NewCHash(ts, Options{HashBalanceFactor: factor})
 			hashes := keyHashes(1000)
 			before := placeAddrs(t, c, hashes)
 			for range 1000 {
@@ -633,7 +647,7 @@ func TestCHashBoundedOff(t *testing.T) {
 // goroutines while nodes flip; the race detector checks the shared state.
 func TestCHashConcurrent(t *testing.T) {
 	ts := weighted(5, 1, 1, 3, 0, 2)
-	c := NewCHash(ts, 125)
+	c := NewCHash(ts, Options{HashBalanceFactor: 125})
 	var wg sync.WaitGroup
 	for g := range 8 {
 		wg.Go(func() {
@@ -655,8 +669,8 @@ func TestCHashConcurrent(t *testing.T) {
 	}
 	wg.Go(func() {
 		for range 500 {
-			ts[1].Node.SetDown(true)
-			ts[1].Node.SetDown(false)
+			markDown(ts[1], true)
+			markDown(ts[1], false)
 		}
 	})
 	wg.Wait()
@@ -667,9 +681,9 @@ func TestCHashLargeGroupCapFollowsLoad(t *testing.T) {
 	for i := range ts {
 		ts[i] = Target{Node: upstream.NewNode(fmt.Sprintf("192.0.2.%d:%d", i%250, 8000+i)), Weight: 1}
 	}
-	c := NewCHash(ts, 125)
+	c := NewCHash(ts, Options{HashBalanceFactor: 125})
 	g := &c.groups[0]
-	idle := c.groupCap(g)
+	idle := c.groupCap(g, false)
 	if want := boundedCap(125, 0, int64(len(ts))); idle != want {
 		t.Fatalf("idle cap = %d; want %d", idle, want)
 	}
@@ -680,7 +694,7 @@ func TestCHashLargeGroupCapFollowsLoad(t *testing.T) {
 	}
 	time.Sleep(time.Duration(2 * chCapRefresh))
 	want := boundedCap(125, int64(10*len(ts)), int64(len(ts)))
-	if got := c.groupCap(g); got != want {
+	if got := c.groupCap(g, false); got != want {
 		t.Errorf("cap %v after the load rose = %d; want %d (the cached cap must be refreshed)", time.Duration(2*chCapRefresh), got, want)
 	}
 }

@@ -4,17 +4,22 @@ import (
 	"fmt"
 	"slices"
 	"testing"
+	"time"
 
 	"github.com/jetwayhq/jetway/upstream"
 )
 
-// balancers lists every Balancer the package builds. Each runs the
-// conformance table, the allocation tests and BenchmarkPick.
-var balancers = []struct {
+// balancerCase is one Balancer type the package builds.
+type balancerCase struct {
 	name string
-	new  func([]Target) Balancer
-}{
-	{"roundrobin", func(ts []Target) Balancer { return NewRoundRobin(ts) }},
+	new  func([]Target, Options) Balancer
+}
+
+// balancers lists every Balancer the package builds. Each runs the
+// conformance table, the allocation tests, the slow-start tests and
+// BenchmarkPick.
+var balancers = []balancerCase{
+	{"roundrobin", func(ts []Target, o Options) Balancer { return NewRoundRobin(ts, o) }},
 }
 
 func TestConformance(t *testing.T) {
@@ -33,7 +38,8 @@ type conformanceSet struct {
 func (s conformanceSet) targets() []Target {
 	ts := make([]Target, len(s.weights))
 	for i, w := range s.weights {
-		ts[i] = Target{Node: upstream.NewNode(fmt.Sprintf("192.0.2.%d:8080", i)), Weight: w}
+		addr := fmt.Sprintf("192.0.2.%d:8080", i)
+		ts[i] = Target{Node: upstream.NewNode(addr), Health: upstream.NewHealth(addr), Weight: w}
 		if s.priorities != nil {
 			ts[i].Priority = s.priorities[i]
 		}
@@ -54,6 +60,19 @@ var conformanceSets = []conformanceSet{
 	{name: "priority weight 0", weights: []int{0, 1, 1, 2}, priorities: []int{9, 9, 1, 0}},
 }
 
+// conformanceModes are the settings the table runs under: no slow start,
+// and slow start with every target, or every other one, ramping at 0%, the
+// factor that turns down every pick it can, so that the ramp's fallback
+// must keep the contract.
+var conformanceModes = []struct {
+	name    string
+	ramping func(i int) bool // nil: none
+}{
+	{name: "plain"},
+	{name: "all ramping", ramping: func(int) bool { return true }},
+	{name: "some ramping", ramping: func(i int) bool { return i%2 == 1 }},
+}
+
 // Node states the conformance table runs every target through.
 const (
 	stateUp = iota
@@ -63,30 +82,48 @@ const (
 )
 
 // testConformance checks the Balancer contract for the balancer newBalancer
-// builds. For every set above and every assignment of up, down or tried to
-// its targets, Pick must:
-//   - return ok=false exactly when no target with a positive weight is up
-//     and untried;
+// builds. For every mode and set above, every assignment of up, down or
+// tried to its targets, and Panic off and on, Pick must:
+//   - return ok=false exactly when no target with a positive weight is
+//     untried and up (or down, under Panic);
 //   - otherwise return the index of such a target, from the highest
 //     priority that has one.
 //
-// It then retries one request until Pick says none and checks that each
+// It then retries one request until Pick says none, with every target up
+// and again with every target down under Panic, and checks that each
 // usable target is visited exactly once.
-func testConformance(t *testing.T, newBalancer func([]Target) Balancer) {
-	for _, set := range conformanceSets {
-		t.Run(set.name, func(t *testing.T) {
-			ts := set.targets()
-			b := newBalancer(ts)
-			states := make([]int, len(ts))
-			for {
-				checkPicks(t, b, ts, states)
-				if !nextStates(states) {
-					break
+func testConformance(t *testing.T, newBalancer func([]Target, Options) Balancer) {
+	for _, mode := range conformanceModes {
+		for _, set := range conformanceSets {
+			t.Run(mode.name+"/"+set.name, func(t *testing.T) {
+				ts := set.targets()
+				var opts Options
+				var now int64
+				if mode.ramping != nil {
+					opts.SlowStart = SlowStart{Window: time.Minute, MinPercent: 0}
+					now = rampUp
+					for i := range ts {
+						if mode.ramping(i) {
+							ts[i].Health.SetUpSince(rampUp)
+						}
+					}
 				}
-			}
-			setDown(ts)
-			checkRetries(t, b, ts)
-		})
+				b := newBalancer(ts, opts)
+				for _, panicking := range []bool{false, true} {
+					states := make([]int, len(ts))
+					for {
+						checkPicks(t, b, ts, states, PickInfo{Panic: panicking, Now: now})
+						if !nextStates(states) {
+							break
+						}
+					}
+				}
+				setDown(ts)
+				checkRetries(t, b, ts, PickInfo{Now: now})
+				setDown(ts, allBut(len(ts))...)
+				checkRetries(t, b, ts, PickInfo{Now: now, Panic: true})
+			})
+		}
 	}
 }
 
@@ -103,19 +140,21 @@ func nextStates(states []int) bool {
 	return false
 }
 
-func checkPicks(t *testing.T, b Balancer, ts []Target, states []int) {
+// checkPicks sets the targets to states and checks Pick with info, its
+// Tried replaced by the tried targets.
+func checkPicks(t *testing.T, b Balancer, ts []Target, states []int, info PickInfo) {
 	t.Helper()
 	var tried Tried
 	for i, s := range states {
-		ts[i].Node.SetDown(s == stateDown)
+		markDown(ts[i], s == stateDown)
 		if s == stateTried {
 			tried.Add(i)
 		}
 	}
-	info := PickInfo{Tried: &tried}
+	info.Tried = &tried
 	wantOK, wantPriority := false, 0
 	for i, tg := range ts {
-		if usable(ts, i, info) && (!wantOK || tg.Priority > wantPriority) {
+		if wantUsable(ts, i, info) && (!wantOK || tg.Priority > wantPriority) {
 			wantOK, wantPriority = true, tg.Priority
 		}
 	}
@@ -124,35 +163,44 @@ func checkPicks(t *testing.T, b Balancer, ts []Target, states []int) {
 	for range 2*len(ts) + 1 {
 		i, ok := b.Pick(info)
 		if ok != wantOK {
-			t.Fatalf("states %v: Pick() ok = %t; want %t", states, ok, wantOK)
+			t.Fatalf("states %v panic %t: Pick() ok = %t; want %t", states, info.Panic, ok, wantOK)
 		}
 		if !ok {
 			continue
 		}
 		if i < 0 || i >= len(ts) {
-			t.Fatalf("states %v: Pick() = %d; want an index below %d", states, i, len(ts))
+			t.Fatalf("states %v panic %t: Pick() = %d; want an index below %d", states, info.Panic, i, len(ts))
 		}
-		if !usable(ts, i, info) {
-			t.Fatalf("states %v: Pick() = %d (weight %d, state %d); want an up, untried target with weight > 0",
-				states, i, ts[i].Weight, states[i])
+		if !wantUsable(ts, i, info) {
+			t.Fatalf("states %v panic %t: Pick() = %d (weight %d, state %d); want a usable, untried target with weight > 0",
+				states, info.Panic, i, ts[i].Weight, states[i])
 		}
 		if p := ts[i].Priority; p != wantPriority {
-			t.Fatalf("states %v: Pick() = %d with priority %d; want priority %d", states, i, p, wantPriority)
+			t.Fatalf("states %v panic %t: Pick() = %d with priority %d; want priority %d", states, info.Panic, i, p, wantPriority)
 		}
 	}
 }
 
-func checkRetries(t *testing.T, b Balancer, ts []Target) {
+// wantUsable is the contract's eligibility: a positive weight, up (or
+// info.Panic) and not tried.
+func wantUsable(ts []Target, i int, info PickInfo) bool {
+	return ts[i].Weight > 0 && (info.Panic || ts[i].Health.Available()) && !info.Tried.Has(i)
+}
+
+// checkRetries retries one request with info until Pick says none and
+// checks that it visited every positive-weight target once.
+func checkRetries(t *testing.T, b Balancer, ts []Target, info PickInfo) {
 	t.Helper()
 	var tried Tried
+	info.Tried = &tried
 	var got []int
 	for range len(ts) + 1 {
-		i, ok := b.Pick(PickInfo{Tried: &tried})
+		i, ok := b.Pick(info)
 		if !ok {
 			break
 		}
 		if tried.Has(i) {
-			t.Fatalf("retries: Pick() = %d again after %v", i, got)
+			t.Fatalf("retries (panic %t): Pick() = %d again after %v", info.Panic, i, got)
 		}
 		tried.Add(i)
 		got = append(got, i)
@@ -165,31 +213,43 @@ func checkRetries(t *testing.T, b Balancer, ts []Target) {
 	}
 	slices.Sort(got)
 	if !slices.Equal(got, want) {
-		t.Errorf("retries visited %v; want each of %v once", got, want)
+		t.Errorf("retries (panic %t) visited %v; want each of %v once", info.Panic, got, want)
 	}
 }
 
 // TestNoneUsable checks that every balancer says none, again and again,
-// for target sets with nothing usable in them.
+// for target sets with nothing usable in them, and that under Panic it
+// says none only when no target has a positive weight.
 func TestNoneUsable(t *testing.T) {
 	sets := []struct {
-		name string
-		ts   func() []Target
+		name    string
+		ts      func() []Target
+		panicOK bool // Pick under Panic finds a target
 	}{
-		{"nil", func() []Target { return nil }},
-		{"empty", func() []Target { return []Target{} }},
-		{"all weight 0", func() []Target { return weighted(0, 0) }},
-		{"negative weight", func() []Target { return weighted(-3) }},
-		{"all down", func() []Target { ts := weighted(1, 2, 3); setDown(ts, 0, 1, 2); return ts }},
-		{"only weight 0 up", func() []Target { ts := weighted(0, 2); setDown(ts, 1); return ts }},
+		{"nil", func() []Target { return nil }, false},
+		{"empty", func() []Target { return []Target{} }, false},
+		{"all weight 0", func() []Target { return weighted(0, 0) }, false},
+		{"negative weight", func() []Target { return weighted(-3) }, false},
+		{"all down", func() []Target { ts := weighted(1, 2, 3); setDown(ts, 0, 1, 2); return ts }, true},
+		{"only weight 0 up", func() []Target { ts := weighted(0, 2); setDown(ts, 1); return ts }, true},
 	}
 	for _, b := range balancers {
 		for _, set := range sets {
 			t.Run(b.name+"/"+set.name, func(t *testing.T) {
-				bal := b.new(set.ts())
+				ts := set.ts()
+				bal := b.new(ts, Options{})
 				for range 3 {
 					if i, ok := bal.Pick(PickInfo{}); ok {
 						t.Fatalf("Pick() = %d, true; want ok = false", i)
+					}
+				}
+				for range 3 {
+					i, ok := bal.Pick(PickInfo{Panic: true})
+					if ok != set.panicOK {
+						t.Fatalf("Pick(Panic) = %d, %t; want ok = %t", i, ok, set.panicOK)
+					}
+					if ok && ts[i].Weight <= 0 {
+						t.Fatalf("Pick(Panic) = %d, weight %d; want a positive weight", i, ts[i].Weight)
 					}
 				}
 			})

@@ -25,27 +25,35 @@ import (
 // weight. A new node thus gets traffic at once, but no more in flight than
 // the nodes it is compared with, until its first answer gives it its own
 // estimate. Two such nodes compare by in-flight and weight alone.
+//
+// Slow start divides a ramping target's cost by its ramp factor f
+// (permille): the weight compared is weight*f/1000.
 type EWMA struct {
 	targets []Target
 	groups  [][]int32 // target indexes, highest priority first
 	now     func() int64
+	slow    ramp
 }
 
 var _ Balancer = (*EWMA)(nil)
 
-// NewEWMA builds a peak-EWMA balancer over targets. Every target with a
-// positive weight must have a non-nil Node. The balancer keeps its own
-// copy of the slice; Pick returns indexes into it.
-func NewEWMA(targets []Target) *EWMA { return newEWMA(targets, upstream.Nanotime) }
+// NewEWMA builds a peak-EWMA balancer over targets with opts.SlowStart.
+// Every target with a positive weight must have a non-nil Node. The
+// balancer keeps its own copy of the slice; Pick returns indexes into it.
+func NewEWMA(targets []Target, opts Options) *EWMA {
+	return newEWMA(targets, opts, upstream.Nanotime)
+}
 
-// newEWMA is NewEWMA reading the time from now, in Nanotime nanoseconds.
-func newEWMA(targets []Target, now func() int64) *EWMA {
-	return &EWMA{targets: slices.Clone(targets), groups: priorityGroups(targets), now: now}
+// newEWMA is NewEWMA reading the latency clock from now, in Nanotime
+// nanoseconds.
+func newEWMA(targets []Target, opts Options, now func() int64) *EWMA {
+	return &EWMA{targets: slices.Clone(targets), groups: priorityGroups(targets), now: now, slow: newRamp(opts.SlowStart)}
 }
 
 // Pick returns the cheaper of two usable targets drawn from the highest
 // priority group that has one.
 func (e *EWMA) Pick(info PickInfo) (int, bool) {
+	ramped := e.slow.clock(info)
 	for _, members := range e.groups {
 		a, b, found := drawTwo(e.targets, members, info)
 		switch found {
@@ -55,8 +63,8 @@ func (e *EWMA) Pick(info PickInfo) (int, bool) {
 			now := e.now()
 			ta, tb := &e.targets[a], &e.targets[b]
 			if cheaper(
-				tb.Node.LatencyEWMA(now), tb.Node.InFlight(), tb.Weight,
-				ta.Node.LatencyEWMA(now), ta.Node.InFlight(), ta.Weight,
+				tb.Node.LatencyEWMA(now), tb.Node.InFlight(), rampedWeight(tb.Weight, e.slow.factor(tb.Health, ramped)),
+				ta.Node.LatencyEWMA(now), ta.Node.InFlight(), rampedWeight(ta.Weight, e.slow.factor(ta.Health, ramped)),
 			) {
 				return b, true
 			}
@@ -66,12 +74,17 @@ func (e *EWMA) Pick(info PickInfo) (int, bool) {
 	return 0, false
 }
 
+// rampedWeight is weight times ramp factor f: the weight cheaper compares,
+// in thousandths.
+func rampedWeight(weight int, f int64) float64 { return float64(weight) * float64(f) }
+
 // cheaper reports whether target a costs less than target b, given each
 // one's latency estimate (ns, 0 when it has none), requests in flight and
-// positive weight: la*(ina+1)/wa < lb*(inb+1)/wb, compared as
-// la*(ina+1)*wb < lb*(inb+1)*wa. A missing estimate takes the other's; when
-// both are missing, in-flight and weight decide.
-func cheaper(la float64, ina int64, wa int, lb float64, inb int64, wb int) bool {
+// weight (rampedWeight, 0 for a ramp at 0%): la*(ina+1)/wa <
+// lb*(inb+1)/wb, compared as la*(ina+1)*wb < lb*(inb+1)*wa. A missing
+// estimate takes the other's; when both are missing, in-flight and weight
+// decide.
+func cheaper(la float64, ina int64, wa float64, lb float64, inb int64, wb float64) bool {
 	switch {
 	case la == 0 && lb == 0:
 		la, lb = 1, 1
@@ -80,7 +93,7 @@ func cheaper(la float64, ina int64, wa int, lb float64, inb int64, wb int) bool 
 	case lb == 0:
 		lb = la
 	}
-	ca := la * float64(max(ina, 0)+1) * float64(wb)
-	cb := lb * float64(max(inb, 0)+1) * float64(wa)
+	ca := la * float64(max(ina, 0)+1) * wb
+	cb := lb * float64(max(inb, 0)+1) * wa
 	return ca < cb
 }

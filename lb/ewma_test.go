@@ -12,10 +12,7 @@ import (
 )
 
 func init() {
-	balancers = append(balancers, struct {
-		name string
-		new  func([]Target) Balancer
-	}{"ewma", func(ts []Target) Balancer { return NewEWMA(ts) }})
+	balancers = append(balancers, balancerCase{"ewma", func(ts []Target, o Options) Balancer { return NewEWMA(ts, o) }})
 }
 
 func TestCheaper(t *testing.T) {
@@ -23,10 +20,10 @@ func TestCheaper(t *testing.T) {
 		name     string
 		la       float64
 		ina      int64
-		wa       int
+		wa       float64
 		lb       float64
 		inb      int64
-		wb       int
+		wb       float64
 		want     bool
 		wantBack bool // cheaper with a and b swapped
 	}{
@@ -38,14 +35,19 @@ func TestCheaper(t *testing.T) {
 		{"no estimate, more in flight", 0, 3, 1, 9, 1, 1, false, true},
 		{"neither has an estimate", 0, 1, 1, 0, 0, 1, false, true},
 		{"negative in flight counts as 0", 2, -5, 1, 2, 0, 1, false, false},
+		{"ramped weight divides", 1, 0, 100, 1, 11, 1000, true, false}, // 1/100 vs 12/1000
+		{"ramped weight loses", 1, 0, 100, 1, 5, 1000, false, true},    // 1/100 vs 6/1000
+		{"ramped weight ties", 1, 0, 100, 1, 9, 1000, false, false},
+		{"ramp at 0% loses", 1, 0, 0, 1, 1000, 1, false, true},
+		{"both at 0% tie", 1, 0, 0, 1, 0, 0, false, false},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			if got := cheaper(tc.la, tc.ina, tc.wa, tc.lb, tc.inb, tc.wb); got != tc.want {
-				t.Errorf("cheaper(%g, %d, %d, %g, %d, %d) = %t; want %t", tc.la, tc.ina, tc.wa, tc.lb, tc.inb, tc.wb, got, tc.want)
+				t.Errorf("cheaper(%g, %d, %g, %g, %d, %g) = %t; want %t", tc.la, tc.ina, tc.wa, tc.lb, tc.inb, tc.wb, got, tc.want)
 			}
 			if got := cheaper(tc.lb, tc.inb, tc.wb, tc.la, tc.ina, tc.wa); got != tc.wantBack {
-				t.Errorf("cheaper(%g, %d, %d, %g, %d, %d) = %t; want %t", tc.lb, tc.inb, tc.wb, tc.la, tc.ina, tc.wa, got, tc.wantBack)
+				t.Errorf("cheaper(%g, %d, %g, %g, %d, %g) = %t; want %t", tc.lb, tc.inb, tc.wb, tc.la, tc.ina, tc.wa, got, tc.wantBack)
 			}
 		})
 	}
@@ -69,7 +71,7 @@ type ewmaDone struct {
 
 func newEWMASim(ts []Target) *ewmaSim {
 	s := &ewmaSim{ts: ts}
-	s.b = newEWMA(ts, func() int64 { return s.now })
+	s.b = newEWMA(ts, Options{}, func() int64 { return s.now })
 	return s
 }
 
@@ -207,11 +209,11 @@ func TestEWMAPriority(t *testing.T) {
 	ts[0].Node.ObserveLatencyAt(time.Second, 0)
 	ts[1].Node.ObserveLatencyAt(time.Millisecond, 0)
 	ts[2].Node.ObserveLatencyAt(time.Millisecond, 0)
-	b := newEWMA(ts, func() int64 { return 0 })
+	b := newEWMA(ts, Options{}, func() int64 { return 0 })
 	if got := picks(t, b, PickInfo{}, 20); !slices.Equal(got, slices.Repeat([]int{0}, 20)) {
 		t.Errorf("Pick() sequence = %v; want target 0 only", got)
 	}
-	ts[0].Node.SetDown(true)
+	markDown(ts[0], true)
 	for _, i := range picks(t, b, PickInfo{}, 20) {
 		if i == 0 {
 			t.Fatal("Pick() = 0 while it is down; want 1 or 2")
@@ -228,14 +230,14 @@ func TestEWMAWeights(t *testing.T) {
 	ts := weighted(3, 1)
 	ts[0].Node.ObserveLatencyAt(time.Millisecond, 0)
 	ts[1].Node.ObserveLatencyAt(time.Millisecond, 0)
-	b := newEWMA(ts, func() int64 { return 0 })
+	b := newEWMA(ts, Options{}, func() int64 { return 0 })
 	for _, i := range picks(t, b, PickInfo{}, 100) {
 		if i != 0 {
 			t.Fatalf("Pick() = %d; want 0, the heavier of two equally fast targets", i)
 		}
 	}
 	ts = weighted(2, 2)
-	b = newEWMA(ts, func() int64 { return 0 })
+	b = newEWMA(ts, Options{}, func() int64 { return 0 })
 	counts := make([]int, 2)
 	for _, i := range picks(t, b, PickInfo{}, 10000) {
 		counts[i]++

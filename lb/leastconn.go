@@ -11,7 +11,11 @@ import (
 // APISIX's least_conn and nginx's ngx_http_upstream_least_conn score it.
 // InFlight counts requests through this whole process (Node.Begin/End),
 // not only those this balancer placed, so it holds across config reloads.
-// Scores are compared by cross-multiplication in 128 bits, never as floats.
+// Scores are compared by cross-multiplication, never as floats.
+//
+// Slow start divides a ramping target's score by its ramp factor f
+// (permille): the weight compared is weight*f/1000, so under load its
+// requests in flight settle in proportion to weight*f.
 //
 // Targets are grouped by Priority, highest first; Pick serves the highest
 // group that has a usable target.
@@ -30,6 +34,7 @@ import (
 type LeastConn struct {
 	targets []Target
 	groups  []lcGroup // highest priority first
+	slow    ramp
 }
 
 var _ Balancer = (*LeastConn)(nil)
@@ -44,11 +49,12 @@ type lcGroup struct {
 	next    *rrCounter
 }
 
-// NewLeastConn builds a least-connections balancer over targets. Every
-// target with a positive weight must have a non-nil Node. The balancer
-// keeps its own copy of the slice; Pick returns indexes into it.
-func NewLeastConn(targets []Target) *LeastConn {
-	l := &LeastConn{targets: slices.Clone(targets)}
+// NewLeastConn builds a least-connections balancer over targets with
+// opts.SlowStart. Every target with a positive weight must have a non-nil
+// Node. The balancer keeps its own copy of the slice; Pick returns indexes
+// into it.
+func NewLeastConn(targets []Target, opts Options) *LeastConn {
+	l := &LeastConn{targets: slices.Clone(targets), slow: newRamp(opts.SlowStart)}
 	for _, members := range priorityGroups(targets) {
 		l.groups = append(l.groups, lcGroup{members: members, next: new(rrCounter)})
 	}
@@ -58,10 +64,11 @@ func NewLeastConn(targets []Target) *LeastConn {
 // Pick returns the usable target with the lowest (InFlight+1)/Weight in the
 // highest priority group that has one.
 func (l *LeastConn) Pick(info PickInfo) (int, bool) {
+	now := l.slow.clock(info)
 	for k := range l.groups {
 		g := &l.groups[k]
 		if len(g.members) <= lcExactLimit {
-			if i, ok := l.scan(g, info); ok {
+			if i, ok := l.scan(g, info, now); ok {
 				return i, true
 			}
 			continue
@@ -71,7 +78,7 @@ func (l *LeastConn) Pick(info PickInfo) (int, bool) {
 		case 1:
 			return a, true
 		case 2:
-			if lessLoad(l.load(b), l.weight(b), l.load(a), l.weight(a)) {
+			if lessLoad(l.load(b), l.weight(b), l.factor(b, now), l.load(a), l.weight(a), l.factor(a, now)) {
 				return b, true
 			}
 			return a, true
@@ -82,10 +89,10 @@ func (l *LeastConn) Pick(info PickInfo) (int, bool) {
 
 // scan compares every usable member of g, starting at the position taken
 // from g's counter.
-func (l *LeastConn) scan(g *lcGroup, info PickInfo) (int, bool) {
+func (l *LeastConn) scan(g *lcGroup, info PickInfo, now int64) (int, bool) {
 	n := uint64(len(g.members))
 	p := (g.next.n.Add(1) - 1) % n
-	best, bestLoad, bestWeight := -1, uint64(0), uint64(0)
+	best, bestLoad, bestWeight, bestFactor := -1, uint64(0), uint64(0), uint64(0)
 	for range n {
 		i := int(g.members[p])
 		if p++; p == n {
@@ -94,9 +101,9 @@ func (l *LeastConn) scan(g *lcGroup, info PickInfo) (int, bool) {
 		if !usable(l.targets, i, info) {
 			continue
 		}
-		ld, w := l.load(i), l.weight(i)
-		if best < 0 || lessLoad(ld, w, bestLoad, bestWeight) {
-			best, bestLoad, bestWeight = i, ld, w
+		ld, w, f := l.load(i), l.weight(i), l.factor(i, now)
+		if best < 0 || lessLoad(ld, w, f, bestLoad, bestWeight, bestFactor) {
+			best, bestLoad, bestWeight, bestFactor = i, ld, w, f
 		}
 	}
 	return best, best >= 0
@@ -109,12 +116,34 @@ func (l *LeastConn) load(i int) uint64 {
 
 func (l *LeastConn) weight(i int) uint64 { return uint64(l.targets[i].Weight) }
 
-// lessLoad reports whether a/wa < b/wb, compared as a*wb < b*wa in 128
-// bits so that no product overflows. Weights are positive.
-func lessLoad(a, wa, b, wb uint64) bool {
-	hi1, lo1 := bits.Mul64(a, wb)
-	hi2, lo2 := bits.Mul64(b, wa)
-	return hi1 < hi2 || hi1 == hi2 && lo1 < lo2
+// factor is target i's ramp factor at now, in permille.
+func (l *LeastConn) factor(i int, now int64) uint64 {
+	return uint64(l.slow.factor(l.targets[i].Health, now))
+}
+
+// lessLoad reports whether load a on weight wa ramped to fa is below load b
+// on wb ramped to fb: a/(wa*fa) < b/(wb*fb), compared as a*wb*fb <
+// b*wa*fa in 192 bits so that no product overflows. Weights are positive;
+// a factor of 0 loses to any positive one.
+func lessLoad(a, wa, fa, b, wb, fb uint64) bool {
+	l2, l1, l0 := mul3(a, wb, fb)
+	r2, r1, r0 := mul3(b, wa, fa)
+	if l2 != r2 {
+		return l2 < r2
+	}
+	if l1 != r1 {
+		return l1 < r1
+	}
+	return l0 < r0
+}
+
+// mul3 returns x*y*z as three 64-bit words, high first.
+func mul3(x, y, z uint64) (hi, mid, lo uint64) {
+	h, l := bits.Mul64(x, y)
+	c1, lo := bits.Mul64(l, z)
+	c2, m := bits.Mul64(h, z)
+	mid, carry := bits.Add64(m, c1, 0)
+	return c2 + carry, mid, lo
 }
 
 // p2cDraws is how many uniform draws drawUsable makes before it walks

@@ -8,8 +8,9 @@ import (
 )
 
 // TestLeastConnPickAllocs checks that Pick allocates nothing on the full
-// scan and on the two-choices path, with requests in flight and targets
-// down or tried. The race detector allocates, hence the build tag.
+// scan and on the two-choices path, with requests in flight, targets down
+// or tried, and half the targets ramping. The race detector allocates,
+// hence the build tag.
 func TestLeastConnPickAllocs(t *testing.T) {
 	for _, n := range []int{5, lcExactLimit + 1, 1000} {
 		ts := weighted(slices.Repeat([]int{1, 3}, n/2+1)[:n]...)
@@ -21,10 +22,14 @@ func TestLeastConnPickAllocs(t *testing.T) {
 		setDown(ts, 1, n-1)
 		var tried Tried
 		tried.Add(0)
-		lc := NewLeastConn(ts)
-		info := PickInfo{Tried: &tried}
-		if a := testing.AllocsPerRun(1000, func() { lc.Pick(info) }); a != 0 {
-			t.Errorf("%d targets: Pick() allocates %v times per call; want 0", n, a)
+		for i := 0; i < n; i += 2 {
+			ts[i].Health.SetUpSince(rampUp)
+		}
+		for _, info := range []PickInfo{{Tried: &tried}, {Tried: &tried, Now: rampUp}} {
+			lc := NewLeastConn(ts, rampOpts)
+			if a := testing.AllocsPerRun(1000, func() { lc.Pick(info) }); a != 0 {
+				t.Errorf("%d targets, now %d: Pick() allocates %v times per call; want 0", n, info.Now, a)
+			}
 		}
 	}
 }

@@ -3,16 +3,15 @@ package lb
 import (
 	"fmt"
 	"math"
+	"math/big"
+	"math/rand/v2"
 	"slices"
 	"sync"
 	"testing"
 )
 
 func init() {
-	balancers = append(balancers, struct {
-		name string
-		new  func([]Target) Balancer
-	}{"least_conn", func(ts []Target) Balancer { return NewLeastConn(ts) }})
+	balancers = append(balancers, balancerCase{"least_conn", func(ts []Target, o Options) Balancer { return NewLeastConn(ts, o) }})
 }
 
 // lcStep is one step of an exact-sequence test: a Pick that must return
@@ -57,7 +56,7 @@ func TestLeastConnSequence(t *testing.T) {
 					ts[i].Node.Begin()
 				}
 			}
-			lc := NewLeastConn(ts)
+			lc := NewLeastConn(ts, Options{})
 			for k, s := range tc.steps {
 				if s.end >= 0 {
 					ts[s.end].Node.End(0, nil)
@@ -89,7 +88,7 @@ func TestLeastConnWeights(t *testing.T) {
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			ts := weighted(tc.weights...)
-			lc := NewLeastConn(ts)
+			lc := NewLeastConn(ts, Options{})
 			sum := 0
 			for _, w := range tc.weights {
 				sum += w
@@ -121,7 +120,7 @@ func TestLeastConnPriority(t *testing.T) {
 	for range 50 {
 		ts[0].Node.Begin() // the first group is busy, but up
 	}
-	lc := NewLeastConn(ts)
+	lc := NewLeastConn(ts, Options{})
 	tests := []struct {
 		name  string
 		down  []int
@@ -162,7 +161,7 @@ func TestLeastConnPriority(t *testing.T) {
 func TestLeastConnTwoChoicesBalance(t *testing.T) {
 	const n, per = 200, 100
 	ts := weighted(slices.Repeat([]int{1}, n)...)
-	lc := NewLeastConn(ts)
+	lc := NewLeastConn(ts, Options{})
 	for range n * per {
 		i, ok := lc.Pick(PickInfo{})
 		if !ok {
@@ -191,7 +190,7 @@ func TestLeastConnTwoChoicesWeights(t *testing.T) {
 		w[i] = 1 + 2*(i%2)
 	}
 	ts := weighted(w...)
-	lc := NewLeastConn(ts)
+	lc := NewLeastConn(ts, Options{})
 	for range picksN {
 		i, ok := lc.Pick(PickInfo{})
 		if !ok {
@@ -226,7 +225,7 @@ func TestLeastConnTwoChoicesSkips(t *testing.T) {
 		}
 	}
 	setDown(ts, down...)
-	lc := NewLeastConn(ts)
+	lc := NewLeastConn(ts, Options{})
 	counts := map[int]int{}
 	for _, i := range picks(t, lc, PickInfo{}, 300) {
 		counts[i]++
@@ -332,24 +331,55 @@ func allBut(n int, keep ...int) []int {
 }
 
 func TestLessLoad(t *testing.T) {
+	const full = fullRamp
 	tests := []struct {
-		a, wa, b, wb uint64
-		want         bool
+		a, wa, fa, b, wb, fb uint64
+		want                 bool
 	}{
-		{1, 1, 2, 1, true},
-		{2, 1, 1, 1, false},
-		{1, 1, 1, 1, false},
-		{1, 3, 1, 1, true},
-		{3, 3, 1, 1, false},
-		{4, 3, 1, 1, false},
-		{2, 3, 1, 1, true},
-		{math.MaxUint64, 2, math.MaxUint64, 1, true},
-		{math.MaxUint64, math.MaxInt64, math.MaxUint64 - 1, math.MaxInt64, false},
-		{math.MaxUint64 - 1, math.MaxInt64, math.MaxUint64, math.MaxInt64, true},
+		{1, 1, full, 2, 1, full, true},
+		{2, 1, full, 1, 1, full, false},
+		{1, 1, full, 1, 1, full, false},
+		{1, 3, full, 1, 1, full, true},
+		{3, 3, full, 1, 1, full, false},
+		{4, 3, full, 1, 1, full, false},
+		{2, 3, full, 1, 1, full, true},
+		{math.MaxUint64, 2, full, math.MaxUint64, 1, full, true},
+		{math.MaxUint64, math.MaxInt64, full, math.MaxUint64 - 1, math.MaxInt64, full, false},
+		{math.MaxUint64 - 1, math.MaxInt64, full, math.MaxUint64, math.MaxInt64, full, true},
+		{1, 1, 100, 1, 1, full, false},  // ramped to 10%: 10 vs 1
+		{1, 1, full, 1, 1, 100, true},   // the other way round
+		{1, 1, 100, 11, 1, full, true},  // 10 vs 11
+		{1, 1, 100, 10, 1, full, false}, // 10 vs 10: a tie
+		{1, 1, 0, 1000, 1, full, false}, // a ramp at 0% loses
+		{1000, 1, full, 1, 1, 0, true},  // to any load
+		{1, 1, 0, 1, 1, 0, false},       // two at 0% tie
+		{math.MaxUint64, math.MaxInt64, full, math.MaxUint64, math.MaxInt64, full - 1, true}, // products past 128 bits
+		{math.MaxUint64, math.MaxInt64, full - 1, math.MaxUint64 - 1, math.MaxInt64, full, false},
 	}
 	for _, tc := range tests {
-		if got := lessLoad(tc.a, tc.wa, tc.b, tc.wb); got != tc.want {
-			t.Errorf("lessLoad(%d, %d, %d, %d) = %t; want %t", tc.a, tc.wa, tc.b, tc.wb, got, tc.want)
+		if got := lessLoad(tc.a, tc.wa, tc.fa, tc.b, tc.wb, tc.fb); got != tc.want {
+			t.Errorf("lessLoad(%d, %d, %d, %d, %d, %d) = %t; want %t", tc.a, tc.wa, tc.fa, tc.b, tc.wb, tc.fb, got, tc.want)
+		}
+	}
+}
+
+// TestMul3 checks the 192-bit product against math/big.
+func TestMul3(t *testing.T) {
+	rng := rand.New(rand.NewPCG(3, 4))
+	vals := []uint64{0, 1, 2, 999, 1000, math.MaxUint32, math.MaxInt64, math.MaxUint64 - 1, math.MaxUint64}
+	for range 200 {
+		vals = append(vals, rng.Uint64())
+	}
+	for k := range 2000 {
+		x, y, z := vals[k%len(vals)], vals[(k*7+1)%len(vals)], vals[(k*13+5)%len(vals)]
+		hi, mid, lo := mul3(x, y, z)
+		got := new(big.Int).SetUint64(hi)
+		got.Lsh(got, 64).Or(got, new(big.Int).SetUint64(mid))
+		got.Lsh(got, 64).Or(got, new(big.Int).SetUint64(lo))
+		want := new(big.Int).SetUint64(x)
+		want.Mul(want, new(big.Int).SetUint64(y)).Mul(want, new(big.Int).SetUint64(z))
+		if got.Cmp(want) != 0 {
+			t.Fatalf("mul3(%d, %d, %d) = %v; want %v", x, y, z, got, want)
 		}
 	}
 }
@@ -387,7 +417,7 @@ func TestLeastConnConcurrent(t *testing.T) {
 	for _, n := range []int{5, 100} {
 		t.Run(fmt.Sprint(n), func(t *testing.T) {
 			ts := weighted(slices.Repeat([]int{2}, n)...)
-			lc := NewLeastConn(ts)
+			lc := NewLeastConn(ts, Options{})
 			const workers, each = 8, 2000
 			var wg sync.WaitGroup
 			for range workers {

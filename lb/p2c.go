@@ -17,6 +17,9 @@ import (
 // than every other usable target of its group is never picked while
 // another is usable. A group with one usable target returns it.
 //
+// Slow start divides a ramping target's score by its ramp factor: the
+// weight compared is weight*f/1000. Draws ignore the ramp.
+//
 // Targets are grouped by Priority, highest first, as in Random; unusable
 // targets are skipped as in Random. Pick is O(log n) while most of the
 // group's weight is usable, reads only atomics and math/rand/v2's top-level
@@ -25,22 +28,24 @@ import (
 type P2C struct {
 	targets []Target
 	groups  []randomGroup // highest priority first
+	slow    ramp
 }
 
 var _ Balancer = (*P2C)(nil)
 
 // NewP2C builds a power-of-two-choices balancer over targets, on the same
 // terms as NewRandom.
-func NewP2C(targets []Target) *P2C {
-	return &P2C{targets: slices.Clone(targets), groups: newRandomGroups(targets)}
+func NewP2C(targets []Target, opts Options) *P2C {
+	return &P2C{targets: slices.Clone(targets), groups: newRandomGroups(targets), slow: newRamp(opts.SlowStart)}
 }
 
 // Pick returns the less loaded of two targets drawn from the highest
 // priority group that has a usable one.
 func (p *P2C) Pick(info PickInfo) (int, bool) {
+	now := p.slow.clock(info)
 	for k := range p.groups {
 		g := &p.groups[k]
-		a, ok := g.pick(p.targets, info)
+		a, ok := g.pick(p.targets, info, ramp{}, 0)
 		if !ok {
 			continue
 		}
@@ -50,7 +55,10 @@ func (p *P2C) Pick(info PickInfo) (int, bool) {
 			return ia, true
 		}
 		ib := int(g.members[b])
-		if p2cLess(p2cLoad(p.targets[ib]), g.weights[b], p2cLoad(p.targets[ia]), g.weights[a]) {
+		ta, tb := &p.targets[ia], &p.targets[ib]
+		wa := g.weights[a] * uint64(p.slow.factor(ta.Health, now))
+		wb := g.weights[b] * uint64(p.slow.factor(tb.Health, now))
+		if p2cLess(p2cLoad(tb), wb, p2cLoad(ta), wa) {
 			return ib, true
 		}
 		return ia, true
@@ -82,11 +90,12 @@ func (p *P2C) drawOther(g *randomGroup, a int, info PickInfo) (int, bool) {
 }
 
 // p2cLoad is the target's requests in flight, never below zero.
-func p2cLoad(t Target) uint64 { return uint64(max(t.Node.InFlight(), 0)) }
+func p2cLoad(t *Target) uint64 { return uint64(max(t.Node.InFlight(), 0)) }
 
 // p2cLess reports whether load (la+1)/wa is below (lb+1)/wb, compared as
-// (la+1)*wb < (lb+1)*wa in 128 bits so no product overflows. Weights must
-// be positive.
+// (la+1)*wb < (lb+1)*wa in 128 bits so no product overflows. Pick passes
+// drawWeights times the ramp factor, below 1<<42. A weight of 0 (a ramp
+// at 0%) loses to any positive one.
 func p2cLess(la, wa, lb, wb uint64) bool {
 	hiL, loL := bits.Mul64(la+1, wb)
 	hiR, loR := bits.Mul64(lb+1, wa)

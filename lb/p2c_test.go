@@ -8,10 +8,7 @@ import (
 )
 
 func init() {
-	balancers = append(balancers, struct {
-		name string
-		new  func([]Target) Balancer
-	}{"p2c", func(ts []Target) Balancer { return NewP2C(ts) }})
+	balancers = append(balancers, balancerCase{"p2c", func(ts []Target, o Options) Balancer { return NewP2C(ts, o) }})
 }
 
 // windowPicks calls Pick n times, opening each pick with Begin and closing
@@ -68,7 +65,7 @@ func TestP2CAvoidsLoaded(t *testing.T) {
 					ts[i].Node.Begin()
 				}
 			}
-			counts := countPicks(t, NewP2C(ts), PickInfo{}, len(ts), n)
+			counts := countPicks(t, NewP2C(ts, Options{}), PickInfo{}, len(ts), n)
 			checkShares(t, counts, n, tc.want)
 		})
 	}
@@ -100,7 +97,7 @@ func TestP2CEven(t *testing.T) {
 				w[i] = 5
 			}
 			ts := weighted(w...)
-			counts := windowPicks(t, NewP2C(ts), ts, p2cWindow, n)
+			counts := windowPicks(t, NewP2C(ts, Options{}), ts, p2cWindow, n)
 			mean := float64(n) / float64(tc.targets)
 			for i, c := range counts {
 				if d := math.Abs(float64(c) - mean); d > 0.01*mean {
@@ -130,7 +127,7 @@ func TestP2CWeighted(t *testing.T) {
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			ts := weighted(tc.weights...)
-			counts := windowPicks(t, NewP2C(ts), ts, p2cWindow, n)
+			counts := windowPicks(t, NewP2C(ts, Options{}), ts, p2cWindow, n)
 			sum := 0
 			for _, w := range tc.weights {
 				sum += w
@@ -177,7 +174,7 @@ func TestP2CSingleUsable(t *testing.T) {
 			for _, i := range tc.tried {
 				tried.Add(i)
 			}
-			p := NewP2C(ts)
+			p := NewP2C(ts, Options{})
 			for range 100 {
 				if i, ok := p.Pick(PickInfo{Tried: &tried}); !ok || i != tc.want {
 					t.Fatalf("Pick() = %d, %t; want %d, true", i, ok, tc.want)
@@ -202,7 +199,7 @@ func TestP2CScanSecond(t *testing.T) {
 	ts := weighted(w...)
 	setDown(ts, down...)
 	ts[3].Node.Begin()
-	p := NewP2C(ts)
+	p := NewP2C(ts, Options{})
 	for range 200 {
 		if i, ok := p.Pick(PickInfo{}); !ok || i != 800 {
 			t.Fatalf("Pick() = %d, %t; want 800, true", i, ok)
@@ -242,7 +239,7 @@ func TestP2CNegativeInFlight(t *testing.T) {
 	ts := weighted(1, 1)
 	ts[0].Node.End(upstream.Success, nil)
 	ts[1].Node.Begin()
-	p := NewP2C(ts)
+	p := NewP2C(ts, Options{})
 	for range 50 {
 		if i, ok := p.Pick(PickInfo{}); !ok || i != 0 {
 			t.Fatalf("Pick() = %d, %t; want 0, true", i, ok)

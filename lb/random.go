@@ -12,8 +12,8 @@ import (
 // and finds its target by binary search, O(log n).
 //
 // Targets are grouped by Priority, highest first (APISIX: a higher priority
-// is served first). Pick serves the highest group that has a target that is
-// available and not tried.
+// is served first). Pick serves the highest group that has a usable target
+// (see usable: available or under Panic, and not tried).
 //
 // A target that is down or already tried is skipped by drawing again, up to
 // randomRedraws times; this rejection keeps the choice exactly proportional
@@ -23,12 +23,19 @@ import (
 // while most of a group's weight is usable, the target after a run of
 // unusable ones takes their share.
 //
+// Slow start: a drawn target that is ramping with factor f (permille) is
+// kept with probability f/1000, else Pick draws again within the same
+// randomRedraws, so its share follows weight*f. When every draw was
+// usable but turned down, Pick takes the first one drawn; the scan ignores
+// the ramp.
+//
 // Pick reads math/rand/v2's top-level generator, which is per-thread state
 // in the runtime: no lock, no allocation. Targets with weight <= 0 are never
 // picked.
 type Random struct {
 	targets []Target
 	groups  []randomGroup // highest priority first
+	slow    ramp
 }
 
 var _ Balancer = (*Random)(nil)
@@ -50,12 +57,12 @@ const randomRedraws = 8
 // group of fewer than 1<<31 targets fits in 63 bits.
 const maxDrawWeight = 1 << 32
 
-// NewRandom builds a weighted random balancer over targets. Every target
-// with a positive weight must have a non-nil Node; there must be fewer than
-// 1<<31 targets. The balancer keeps its own copy of the slice; Pick returns
-// indexes into it.
-func NewRandom(targets []Target) *Random {
-	return &Random{targets: slices.Clone(targets), groups: newRandomGroups(targets)}
+// NewRandom builds a weighted random balancer over targets with
+// opts.SlowStart. Every target with a positive weight must have a non-nil
+// Node; there must be fewer than 1<<31 targets. The balancer keeps its own
+// copy of the slice; Pick returns indexes into it.
+func NewRandom(targets []Target, opts Options) *Random {
+	return &Random{targets: slices.Clone(targets), groups: newRandomGroups(targets), slow: newRamp(opts.SlowStart)}
 }
 
 // newRandomGroups splits the positive-weight targets into priority groups,
@@ -136,9 +143,10 @@ func prefixIndex(ends []uint64, r uint64) int {
 // Pick returns a usable target of the highest priority group that has one,
 // drawn in proportion to weight.
 func (r *Random) Pick(info PickInfo) (int, bool) {
+	now := r.slow.clock(info)
 	for k := range r.groups {
 		g := &r.groups[k]
-		if m, ok := g.pick(r.targets, info); ok {
+		if m, ok := g.pick(r.targets, info, r.slow, now); ok {
 			return int(g.members[m]), true
 		}
 	}
@@ -146,14 +154,26 @@ func (r *Random) Pick(info PickInfo) (int, bool) {
 }
 
 // pick returns the position in g of a usable member drawn in proportion to
-// weight, or ok=false when g has none.
-func (g *randomGroup) pick(targets []Target, info PickInfo) (int, bool) {
+// weight, times its ramp factor under slow (now from slow.clock; 0 ramps
+// nothing), or ok=false when g has none.
+func (g *randomGroup) pick(targets []Target, info PickInfo, slow ramp, now int64) (int, bool) {
 	total := g.ends[len(g.ends)-1]
+	first := -1
 	for range randomRedraws {
 		m := prefixIndex(g.ends, rand.Uint64N(total))
-		if usable(targets, int(g.members[m]), info) {
+		i := int(g.members[m])
+		if !usable(targets, i, info) {
+			continue
+		}
+		if now == 0 || rampAccept(slow.factor(targets[i].Health, now)) {
 			return m, true
 		}
+		if first < 0 {
+			first = m
+		}
+	}
+	if first >= 0 {
+		return first, true
 	}
 	return g.scan(targets, info, -1)
 }

@@ -6,8 +6,9 @@ import "testing"
 
 // TestRandomP2CAllocs checks that Random and P2C allocate nothing on the
 // paths TestPickAllocs does not reach: the scan after every draw misses in
-// a large group, the second candidate's scan, and load comparison. The
-// race detector allocates, hence the build tag.
+// a large group, the second candidate's scan, and load comparison, each
+// also with every other target ramping. The race detector allocates,
+// hence the build tag.
 func TestRandomP2CAllocs(t *testing.T) {
 	type setup struct {
 		name  string
@@ -23,12 +24,9 @@ func TestRandomP2CAllocs(t *testing.T) {
 		{name: "tried past inline", size: 20, tried: []int{0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11}},
 		{name: "none", size: 1000, up: []int{}},
 	}
-	builders := []struct {
-		name string
-		new  func([]Target) Balancer
-	}{
-		{"random", func(ts []Target) Balancer { return NewRandom(ts) }},
-		{"p2c", func(ts []Target) Balancer { return NewP2C(ts) }},
+	builders := []balancerCase{
+		{"random", func(ts []Target, o Options) Balancer { return NewRandom(ts, o) }},
+		{"p2c", func(ts []Target, o Options) Balancer { return NewP2C(ts, o) }},
 	}
 	for _, b := range builders {
 		for _, s := range setups {
@@ -40,10 +38,10 @@ func TestRandomP2CAllocs(t *testing.T) {
 				ts := weighted(w...)
 				if s.up != nil {
 					for i := range ts {
-						ts[i].Node.SetDown(true)
+						markDown(ts[i], true)
 					}
 					for _, i := range s.up {
-						ts[i].Node.SetDown(false)
+						markDown(ts[i], false)
 					}
 				}
 				for i, n := range s.load {
@@ -55,10 +53,14 @@ func TestRandomP2CAllocs(t *testing.T) {
 				for _, i := range s.tried {
 					tried.Add(i)
 				}
-				bal := b.new(ts)
-				info := PickInfo{Tried: &tried}
-				if n := testing.AllocsPerRun(1000, func() { bal.Pick(info) }); n != 0 {
-					t.Errorf("Pick() allocates %v times per call; want 0", n)
+				for i := 0; i < len(ts); i += 2 {
+					ts[i].Health.SetUpSince(rampUp)
+				}
+				bal := b.new(ts, rampOpts)
+				for _, info := range []PickInfo{{Tried: &tried}, {Tried: &tried, Now: rampUp}} {
+					if n := testing.AllocsPerRun(1000, func() { bal.Pick(info) }); n != 0 {
+						t.Errorf("now %d: Pick() allocates %v times per call; want 0", info.Now, n)
+					}
 				}
 			})
 		}

@@ -9,10 +9,7 @@ import (
 )
 
 func init() {
-	balancers = append(balancers, struct {
-		name string
-		new  func([]Target) Balancer
-	}{"random", func(ts []Target) Balancer { return NewRandom(ts) }})
+	balancers = append(balancers, balancerCase{"random", func(ts []Target, o Options) Balancer { return NewRandom(ts, o) }})
 }
 
 // checkShares fails unless counts, from n picks, lie within 4 standard
@@ -79,7 +76,7 @@ func TestRandomShares(t *testing.T) {
 			for _, i := range tc.tried {
 				tried.Add(i)
 			}
-			counts := countPicks(t, NewRandom(ts), PickInfo{Tried: &tried}, len(ts), n)
+			counts := countPicks(t, NewRandom(ts, Options{}), PickInfo{Tried: &tried}, len(ts), n)
 			checkShares(t, counts, n, tc.want)
 		})
 	}
@@ -108,7 +105,7 @@ func TestRandomScan(t *testing.T) {
 			}
 			ts := weighted(w...)
 			setDown(ts, down...)
-			r := NewRandom(ts)
+			r := NewRandom(ts, Options{})
 			for range 200 {
 				if i, ok := r.Pick(PickInfo{}); !ok || i != tc.up {
 					t.Fatalf("Pick() = %d, %t; want %d, true", i, ok, tc.up)
@@ -120,9 +117,10 @@ func TestRandomScan(t *testing.T) {
 
 func TestRandomCopiesTargets(t *testing.T) {
 	ts := weighted(1, 1)
-	r := NewRandom(ts)
+	r := NewRandom(ts, Options{})
 	ts[0].Node = upstream.NewNode("10.9.9.9:80")
-	ts[0].Node.SetDown(true)
+	ts[0].Health = upstream.NewHealth("10.9.9.9:80")
+	markDown(ts[0], true)
 	ts[1].Weight = 0
 	counts := countPicks(t, r, PickInfo{}, 2, 1000)
 	if counts[0] == 0 || counts[1] == 0 {

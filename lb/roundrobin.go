@@ -18,7 +18,14 @@ import (
 //
 // Targets are grouped by Priority, highest first (APISIX: a higher priority
 // is served first). Each group has its own cycle and counter; Pick serves
-// the highest group that has a target that is available and not tried.
+// the highest group that has a usable target (available or under Panic,
+// and not tried).
+//
+// Slow start: when the target the walk finds is ramping with factor f
+// (permille), it keeps the pick with probability f/1000; otherwise its turn
+// is spent and Pick walks again from the group's next position, so over
+// many picks its share follows weight*f. After rampTries refusals Pick
+// takes the first target it found.
 //
 // Weights within a group are divided by their greatest common divisor. When
 // they still sum beyond tableLimit they are scaled down proportionally,
@@ -28,6 +35,7 @@ import (
 type RoundRobin struct {
 	targets []Target
 	groups  []rrGroup // highest priority first
+	slow    ramp
 }
 
 var _ Balancer = (*RoundRobin)(nil)
@@ -56,11 +64,12 @@ type rrCounter struct {
 // usable member instead.
 const rrProbe = 8
 
-// NewRoundRobin builds a round-robin balancer over targets. Every target
-// with a positive weight must have a non-nil Node. The balancer keeps its
-// own copy of the slice; Pick returns indexes into it.
-func NewRoundRobin(targets []Target) *RoundRobin {
-	r := &RoundRobin{targets: slices.Clone(targets)}
+// NewRoundRobin builds a round-robin balancer over targets with
+// opts.SlowStart. Every target with a positive weight must have a non-nil
+// Node. The balancer keeps its own copy of the slice; Pick returns indexes
+// into it.
+func NewRoundRobin(targets []Target, opts Options) *RoundRobin {
+	r := &RoundRobin{targets: slices.Clone(targets), slow: newRamp(opts.SlowStart)}
 
 	for _, members := range priorityGroups(targets) {
 		r.groups = append(r.groups, newRRGroup(targets, members))
@@ -101,12 +110,39 @@ func newRRGroup(targets []Target, members []int32) rrGroup {
 // group, or the first usable one after it in that group's cycle. A group
 // with no usable target passes to the next group.
 func (r *RoundRobin) Pick(info PickInfo) (int, bool) {
+	now := r.slow.clock(info)
 	for k := range r.groups {
-		if i, ok := r.pickIn(&r.groups[k], info); ok {
-			return i, true
+		g := &r.groups[k]
+		i, ok := r.pickIn(g, info)
+		if !ok {
+			continue
 		}
+		if now != 0 {
+			i = r.ramped(g, i, info, now)
+		}
+		return i, true
 	}
 	return 0, false
+}
+
+// ramped applies slow start to i, the usable target pickIn found in g: a
+// ramping target keeps the pick with probability factor/1000; otherwise
+// its turn is spent and pickIn walks on from g's next position. After
+// rampTries refusals it returns the first target found.
+func (r *RoundRobin) ramped(g *rrGroup, i int, info PickInfo, now int64) int {
+	first := i
+	for try := 1; ; try++ {
+		if rampAccept(r.slow.factor(r.targets[i].Health, now)) {
+			return i
+		}
+		if try == rampTries {
+			return first
+		}
+		var ok bool
+		if i, ok = r.pickIn(g, info); !ok {
+			return first
+		}
+	}
 }
 
 // pickIn returns the first usable target in g's cycle, starting at the

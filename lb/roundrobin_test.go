@@ -10,11 +10,13 @@ import (
 	"github.com/jetwayhq/jetway/upstream"
 )
 
-// weighted returns one target per weight, priority 0, all available.
+// weighted returns one target per weight, priority 0, all available,
+// each with its own Node and Health.
 func weighted(weights ...int) []Target {
 	ts := make([]Target, len(weights))
 	for i, w := range weights {
-		ts[i] = Target{Node: upstream.NewNode(fmt.Sprintf("10.0.0.%d:80", i)), Weight: w}
+		addr := fmt.Sprintf("10.0.0.%d:80", i)
+		ts[i] = Target{Node: upstream.NewNode(addr), Health: upstream.NewHealth(addr), Weight: w}
 	}
 	return ts
 }
@@ -49,7 +51,7 @@ func TestRoundRobinSequence(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			rr := NewRoundRobin(weighted(tc.weights...))
+			rr := NewRoundRobin(weighted(tc.weights...), Options{})
 			want := slices.Concat(tc.cycle, tc.cycle, tc.cycle)
 			if got := picks(t, rr, PickInfo{}, len(want)); !slices.Equal(got, want) {
 				t.Errorf("Pick() sequence = %v; want %v", got, want)
@@ -73,7 +75,7 @@ func TestRoundRobinWindows(t *testing.T) {
 			continue
 		}
 		t.Run(fmt.Sprint(trial, weights), func(t *testing.T) {
-			rr := NewRoundRobin(weighted(weights...))
+			rr := NewRoundRobin(weighted(weights...), Options{})
 			seq := picks(t, rr, PickInfo{}, 3*sum+rng.IntN(sum))
 			counts := make([]int, len(weights))
 			for k, i := range seq {
@@ -92,7 +94,7 @@ func TestRoundRobinWindows(t *testing.T) {
 // TestRoundRobinScaled checks that a weight sum beyond tableLimit is
 // scaled and that windows are exact for the scaled weights.
 func TestRoundRobinScaled(t *testing.T) {
-	rr := NewRoundRobin(weighted(100_000, 1))
+	rr := NewRoundRobin(weighted(100_000, 1), Options{})
 	want := []int{65535, 1}
 	if n := len(rr.groups[0].table); n != tableLimit {
 		t.Fatalf("table length = %d; want %d", n, tableLimit)
@@ -117,7 +119,7 @@ func TestRoundRobinManyTargets(t *testing.T) {
 	for i := range ts {
 		ts[i] = Target{Node: node, Weight: 1 + i%3}
 	}
-	rr := NewRoundRobin(ts)
+	rr := NewRoundRobin(ts, Options{})
 	seen := make([]bool, n)
 	for _, i := range picks(t, rr, PickInfo{}, n) {
 		if seen[i] {
@@ -131,7 +133,7 @@ func TestRoundRobinConcurrent(t *testing.T) {
 	weights := []int{5, 1, 1, 3, 0, 2}
 	const cycles, workers = 2000, 8
 	sum := 12
-	rr := NewRoundRobin(weighted(weights...))
+	rr := NewRoundRobin(weighted(weights...), Options{})
 	per := cycles * sum / workers
 	counts := make([][]int, workers)
 	var wg sync.WaitGroup
@@ -166,7 +168,7 @@ func TestRoundRobinPriority(t *testing.T) {
 	ts[2].Priority = 0                      // second group
 	ts[3].Priority = -5                     // third group
 	ts[4].Priority, ts[4].Weight = 20, 0    // highest priority but never picked
-	rr := NewRoundRobin(ts)
+	rr := NewRoundRobin(ts, Options{})
 
 	tests := []struct {
 		name  string
@@ -205,15 +207,18 @@ func TestRoundRobinPriority(t *testing.T) {
 // setDown marks the listed targets down and every other one up.
 func setDown(ts []Target, down ...int) {
 	for i, t := range ts {
-		t.Node.SetDown(slices.Contains(down, i))
+		markDown(t, slices.Contains(down, i))
 	}
 }
+
+// markDown marks t down (true) or up through its active-probe bit.
+func markDown(t Target, down bool) { t.Health.Mark(upstream.ProbeDown, down) }
 
 // TestRoundRobinSkipForward checks that an unusable entry passes its turn
 // to the next entry of the cycle and that no usable target starves.
 func TestRoundRobinSkipForward(t *testing.T) {
 	ts := weighted(1, 1, 1)
-	rr := NewRoundRobin(ts)
+	rr := NewRoundRobin(ts, Options{})
 	setDown(ts, 1)
 	want := []int{0, 2, 2, 0, 2, 2}
 	if got := picks(t, rr, PickInfo{}, len(want)); !slices.Equal(got, want) {
@@ -232,12 +237,12 @@ func TestRoundRobinWalk(t *testing.T) {
 			weights[i] = 1 + rng.IntN(30)
 		}
 		ts := weighted(weights...)
-		rr := NewRoundRobin(ts)
+		rr := NewRoundRobin(ts, Options{})
 		var tried Tried
 		for i := range ts {
 			switch rng.IntN(3) {
 			case 0:
-				ts[i].Node.SetDown(true)
+				markDown(ts[i], true)
 			case 1:
 				tried.Add(i)
 			}
@@ -267,8 +272,8 @@ func TestRoundRobinWalk(t *testing.T) {
 // visits every usable target exactly once, past Tried's inline capacity.
 func TestRoundRobinRetries(t *testing.T) {
 	ts := weighted(3, 1, 1, 0, 2, 1, 1, 5, 1, 1, 1, 1, 4, 1)
-	ts[2].Node.SetDown(true)
-	rr := NewRoundRobin(ts)
+	markDown(ts[2], true)
+	rr := NewRoundRobin(ts, Options{})
 	var tried Tried
 	visited := make([]int, len(ts))
 	for range len(ts) + 1 {
@@ -295,9 +300,10 @@ func TestRoundRobinRetries(t *testing.T) {
 
 func TestRoundRobinCopiesTargets(t *testing.T) {
 	ts := weighted(1, 1)
-	rr := NewRoundRobin(ts)
+	rr := NewRoundRobin(ts, Options{})
 	ts[0].Node = upstream.NewNode("10.9.9.9:80")
-	ts[0].Node.SetDown(true)
+	ts[0].Health = upstream.NewHealth("10.9.9.9:80")
+	markDown(ts[0], true)
 	if got := picks(t, rr, PickInfo{}, 2); !slices.Equal(got, []int{0, 1}) {
 		t.Errorf("Pick() sequence = %v; want [0 1]", got)
 	}

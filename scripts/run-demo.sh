@@ -59,6 +59,7 @@ Try:
 
   for i in 1 2 3 4 5 6 7 8; do curl -s http://127.0.0.1:9080/; done
   curl -s http://127.0.0.1:9080/headers    # the request as the backend got it
+  curl -s http://127.0.0.1:9090/v1/healthcheck   # node health (Control API)
   bin/jetway validate -c $config
 
 Edit $config and Jetway reloads it; \`kill -HUP ${pids[2]}\` does too.

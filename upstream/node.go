@@ -38,7 +38,8 @@ func (o Outcome) String() string {
 	return "unknown"
 }
 
-// Node is the live state of one backend address. Fields are updated
+// Node is the live load of one backend address: requests in flight,
+// outcomes and latency. Its health is a separate Health. Fields are updated
 // atomically; Node values must not be copied.
 type Node struct {
 	addr string
@@ -46,7 +47,6 @@ type Node struct {
 	inFlight    atomic.Int64
 	requests    atomic.Uint64
 	consecFails atomic.Int32
-	down        atomic.Bool
 	lastErr     atomic.Pointer[NodeError]
 
 	// latency is the peak-EWMA latency estimate and the time of its last
@@ -66,15 +66,6 @@ func NewNode(addr string) *Node { return &Node{addr: addr} }
 
 // Addr is the node's identity, "host:port".
 func (n *Node) Addr() string { return n.addr }
-
-// Available reports whether balancers may pick the node. It is the one
-// eligibility predicate every balancer uses.
-func (n *Node) Available() bool { return !n.down.Load() }
-
-// SetDown marks the node unavailable (true) or available (false) and
-// reports whether the state changed. Only the caller that changed it sees
-// true, so each transition is logged once.
-func (n *Node) SetDown(down bool) bool { return n.down.CompareAndSwap(!down, down) }
 
 // Begin counts a request to the node as in flight.
 func (n *Node) Begin() { n.inFlight.Add(1) }

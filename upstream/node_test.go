@@ -3,7 +3,6 @@ package upstream
 import (
 	"errors"
 	"sync"
-	"sync/atomic"
 	"testing"
 )
 
@@ -102,58 +101,5 @@ func TestNodeInFlightConcurrent(t *testing.T) {
 	}
 	if got := n.ConsecutiveFailures(); got != workers*each {
 		t.Errorf("ConsecutiveFailures() = %d; want %d", got, workers*each)
-	}
-}
-
-func TestNodeSetDown(t *testing.T) {
-	n := NewNode("10.0.0.1:80")
-	if !n.Available() {
-		t.Fatal("new node: Available() = false; want true")
-	}
-	tests := []struct {
-		down        bool
-		wantChanged bool
-	}{
-		{false, false},
-		{true, true},
-		{true, false},
-		{false, true},
-		{false, false},
-	}
-	for _, tc := range tests {
-		if got := n.SetDown(tc.down); got != tc.wantChanged {
-			t.Errorf("SetDown(%t) = %t; want %t", tc.down, got, tc.wantChanged)
-		}
-		if got := n.Available(); got != !tc.down {
-			t.Errorf("after SetDown(%t): Available() = %t; want %t", tc.down, got, !tc.down)
-		}
-	}
-}
-
-// TestNodeSetDownOnce checks that when many goroutines report the same
-// transition, exactly one of them is told it changed the state.
-func TestNodeSetDownOnce(t *testing.T) {
-	n := NewNode("10.0.0.1:80")
-	const workers = 16
-	for round, down := range []bool{true, false, true, false} {
-		var changed atomic.Int32
-		var start, wg sync.WaitGroup
-		start.Add(1)
-		for range workers {
-			wg.Go(func() {
-				start.Wait()
-				if n.SetDown(down) {
-					changed.Add(1)
-				}
-			})
-		}
-		start.Done()
-		wg.Wait()
-		if got := changed.Load(); got != 1 {
-			t.Errorf("round %d: SetDown(%t) reported a change %d times; want 1", round, down, got)
-		}
-		if got := n.Available(); got != !down {
-			t.Errorf("round %d: Available() = %t; want %t", round, got, !down)
-		}
 	}
 }

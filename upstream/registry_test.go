@@ -27,13 +27,9 @@ func TestRegistryGet(t *testing.T) {
 func TestRegistryKeepsState(t *testing.T) {
 	r := NewRegistry()
 	n := r.Get("10.0.0.1:80")
-	n.SetDown(true)
 	n.Begin()
 	n.End(Timeout, nil)
 	again := r.Get("10.0.0.1:80")
-	if again.Available() {
-		t.Error("Available() = true; want the down state kept")
-	}
 	if got := again.ConsecutiveFailures(); got != 1 {
 		t.Errorf("ConsecutiveFailures() = %d; want 1", got)
 	}

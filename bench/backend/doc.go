@@ -5,9 +5,14 @@
 //
 //	jetway-backend -listen 127.0.0.1:9001 [-name NAME] [-idle-timeout 60s]
 //	               [-tls-cert FILE -tls-key FILE [-client-ca FILE]]
+//	jetway-backend -listen-range 127.0.0.1:21000-25999 [same options]
 //
 // It prints "listening on ADDR" once the listener is bound and exits 0 on
-// SIGTERM or SIGINT. NAME defaults to the bound address. Every response
+// SIGTERM or SIGINT. NAME defaults to the bound address. With -listen-range
+// it listens on every port of the range, one backend behind them all (one
+// NAME, one set of /count counters), and prints the range as ADDR once every
+// port is bound; it exits 1 if one cannot be. Go raises the open-file soft
+// limit to the hard limit at start, so thousands of ports need no ulimit. Every response
 // carries "X-Backend: NAME" unless the endpoint writes raw bytes itself.
 //
 // Endpoints (any method):

@@ -10,6 +10,8 @@ import (
 	"net"
 	"os"
 	"os/signal"
+	"strconv"
+	"strings"
 	"syscall"
 	"time"
 )
@@ -24,6 +26,7 @@ func main() {
 // options are the command-line flags.
 type options struct {
 	listen      string
+	listenRange string // HOST:FIRST-LAST
 	name        string
 	idleTimeout time.Duration
 	tlsCert     string
@@ -35,7 +38,8 @@ func parseFlags(args []string, stderr io.Writer) (options, error) {
 	var o options
 	fs := flag.NewFlagSet("jetway-backend", flag.ContinueOnError)
 	fs.SetOutput(stderr)
-	fs.StringVar(&o.listen, "listen", "", "address to listen on, e.g. 127.0.0.1:9001 (required)")
+	fs.StringVar(&o.listen, "listen", "", "address to listen on, e.g. 127.0.0.1:9001 (this or -listen-range is required)")
+	fs.StringVar(&o.listenRange, "listen-range", "", "listen on every port of HOST:FIRST-LAST, e.g. 127.0.0.1:21000-25999")
 	fs.StringVar(&o.name, "name", "", "name in bodies and the X-Backend header (default: the bound address)")
 	fs.DurationVar(&o.idleTimeout, "idle-timeout", 60*time.Second, "close keep-alive connections idle this long (0: never)")
 	fs.StringVar(&o.tlsCert, "tls-cert", "", "PEM certificate file; serves HTTPS with -tls-key")
@@ -47,8 +51,10 @@ func parseFlags(args []string, stderr io.Writer) (options, error) {
 	switch {
 	case fs.NArg() > 0:
 		return o, fmt.Errorf("unexpected arguments: %q", fs.Args())
-	case o.listen == "":
-		return o, errors.New("-listen is required")
+	case o.listen == "" && o.listenRange == "":
+		return o, errors.New("-listen is required (or -listen-range)")
+	case o.listen != "" && o.listenRange != "":
+		return o, errors.New("-listen and -listen-range exclude each other")
 	case (o.tlsCert == "") != (o.tlsKey == ""):
 		return o, errors.New("-tls-cert and -tls-key go together")
 	case o.clientCA != "" && o.tlsCert == "":
@@ -56,7 +62,56 @@ func parseFlags(args []string, stderr io.Writer) (options, error) {
 	case o.idleTimeout < 0:
 		return o, errors.New("-idle-timeout must not be negative")
 	}
+	if o.listenRange != "" {
+		if _, _, _, err := parseRange(o.listenRange); err != nil {
+			return o, err
+		}
+	}
 	return o, nil
+}
+
+// parseRange splits HOST:FIRST-LAST.
+func parseRange(s string) (host string, first, last int, err error) {
+	host, ports, err := net.SplitHostPort(s)
+	if err == nil {
+		a, b, _ := strings.Cut(ports, "-")
+		first, err = strconv.Atoi(a)
+		if err == nil {
+			last, err = strconv.Atoi(b)
+		}
+	}
+	if err != nil || first < 1 || first > last || last > 65535 {
+		return "", 0, 0, fmt.Errorf("-listen-range %q: want HOST:FIRST-LAST with 1 <= FIRST <= LAST <= 65535", s)
+	}
+	return host, first, last, nil
+}
+
+// listen binds -listen, or every port of -listen-range, and returns the
+// listeners and the address to print. On failure it closes what it bound.
+func listen(o options) ([]net.Listener, string, error) {
+	if o.listenRange == "" {
+		ln, err := net.Listen("tcp", o.listen)
+		if err != nil {
+			return nil, "", err
+		}
+		return []net.Listener{ln}, ln.Addr().String(), nil
+	}
+	host, first, last, err := parseRange(o.listenRange)
+	if err != nil {
+		return nil, "", err
+	}
+	lns := make([]net.Listener, 0, last-first+1)
+	for port := first; port <= last; port++ {
+		ln, err := net.Listen("tcp", net.JoinHostPort(host, strconv.Itoa(port)))
+		if err != nil {
+			for _, ln := range lns {
+				ln.Close()
+			}
+			return nil, "", err
+		}
+		lns = append(lns, ln)
+	}
+	return lns, o.listenRange, nil
 }
 
 func run(args []string, stdout, stderr io.Writer) int {
@@ -72,21 +127,24 @@ func run(args []string, stdout, stderr io.Writer) int {
 	sigs := make(chan os.Signal, 1)
 	signal.Notify(sigs, syscall.SIGTERM, syscall.SIGINT)
 
-	ln, err := net.Listen("tcp", o.listen)
+	lns, addr, err := listen(o)
 	if err != nil {
 		fmt.Fprintln(stderr, "jetway-backend:", err)
 		return 1
 	}
-	addr := ln.Addr().String()
 	if o.tlsCert != "" {
 		cfg, err := tlsConfig(o.tlsCert, o.tlsKey, o.clientCA)
 		if err != nil {
-			ln.Close()
+			for _, ln := range lns {
+				ln.Close()
+			}
 			fmt.Fprintln(stderr, "jetway-backend:", err)
 			return 1
 		}
 		// The handshake runs on the first read, in the connection's goroutine.
-		ln = tls.NewListener(ln, cfg)
+		for i, ln := range lns {
+			lns[i] = tls.NewListener(ln, cfg)
+		}
 	}
 	name := o.name
 	if name == "" {
@@ -95,8 +153,11 @@ func run(args []string, stdout, stderr io.Writer) int {
 
 	b := newBackend(name)
 	srv := b.server(o.idleTimeout)
-	served := make(chan error, 1)
-	go func() { served <- srv.Serve(ln) }()
+	// One server serves every listener; Shutdown closes them all.
+	served := make(chan error, len(lns))
+	for _, ln := range lns {
+		go func() { served <- srv.Serve(ln) }()
+	}
 	fmt.Fprintf(stdout, "listening on %s\n", addr)
 
 	select {

@@ -37,7 +37,7 @@ func startJetway(t *testing.T, resources string) *jetway {
 // and config management do.
 func (j *jetway) write(t *testing.T, resources string) {
 	t.Helper()
-	body := fmt.Sprintf("gateway:\n  http:\n    listen: [%q]\n", j.addr) + resources
+	body := fmt.Sprintf("gateway:\n  control:\n    listen: \"\"\n  http:\n    listen: [%q]\n", j.addr) + resources
 	tmp := j.path + ".tmp"
 	if err := os.WriteFile(tmp, []byte(body), 0o644); err != nil {
 		t.Fatal(err)

@@ -63,6 +63,8 @@ func writeConfig(t *testing.T, path, content string) {
 // and u2 on node b; route r1 sends everything to upstream route.
 func twoUpstreams(listen, a, b, route string) string {
 	return fmt.Sprintf(`gateway:
+  control:
+    listen: ""
   http:
     listen: [%q]
 upstreams:

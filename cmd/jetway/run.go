@@ -12,6 +12,7 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/jetwayhq/jetway/admin"
 	"github.com/jetwayhq/jetway/config"
 	"github.com/jetwayhq/jetway/core"
 	"github.com/jetwayhq/jetway/store"
@@ -72,6 +73,14 @@ func runCommand(args []string, stderr io.Writer) int {
 		logger.Error("cannot start", "error", err)
 		return exitFail
 	}
+	control := admin.NewControl(gw, logger)
+	if listen := cfg.Gateway.Control.Listen; listen != "" {
+		if err := control.Start(listen); err != nil {
+			logger.Error("cannot start the control API", "addr", listen, "error", err)
+			_ = gw.Shutdown(context.Background())
+			return exitFail
+		}
+	}
 	addrs := make([]string, 0, len(gw.Addrs()))
 	for _, a := range gw.Addrs() {
 		addrs = append(addrs, a.String())
@@ -111,7 +120,11 @@ func runCommand(args []string, stderr io.Writer) int {
 	ctx, cancel := context.WithTimeout(context.Background(), timeout)
 	defer cancel()
 	done := make(chan error, 1)
-	go func() { done <- gw.Shutdown(ctx) }()
+	go func() {
+		err := gw.Shutdown(ctx)
+		_ = control.Shutdown(ctx)
+		done <- err
+	}()
 	for {
 		select {
 		case err := <-done:

@@ -29,6 +29,8 @@ func TestRunBalancesAcrossBackends(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			listen := testbed.FreePort(t)
 			g := startGateway(t, listen, fmt.Sprintf(`gateway:
+  control:
+    listen: ""
   http:
     listen: [%q]
 upstreams:
@@ -65,6 +67,8 @@ func TestRunAnswers404WithoutRoute(t *testing.T) {
 	a := testbed.StartBackend(t, testbed.BackendOptions{Name: "a"})
 	listen := testbed.FreePort(t)
 	g := startGateway(t, listen, fmt.Sprintf(`gateway:
+  control:
+    listen: ""
   http:
     listen: [%q]
 upstreams:
@@ -180,6 +184,8 @@ func TestRunLogsJSONAtConfiguredLevel(t *testing.T) {
 	a := testbed.StartBackend(t, testbed.BackendOptions{Name: "a"})
 	listen := testbed.FreePort(t)
 	g := startGateway(t, listen, fmt.Sprintf(`gateway:
+  control:
+    listen: ""
   log:
     level: debug
   http:

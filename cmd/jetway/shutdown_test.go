@@ -25,6 +25,8 @@ func sleepGateway(t *testing.T, drain float64) (*gateway, *testbed.Backend) {
 		drainLine = fmt.Sprintf("  drain_timeout: %g\n", drain)
 	}
 	g := startGateway(t, listen, fmt.Sprintf(`gateway:
+  control:
+    listen: ""
 %s  http:
     listen: [%q]
 upstreams:
