@@ -379,3 +379,37 @@ func sorted(s ...string) []string {
 	slices.Sort(s)
 	return s
 }
+
+func TestSlowStartRampsAnAddedNode(t *testing.T) {
+	clock := hc.NewFakeClock(time.Now())
+	a, b := backend(t, named("a")), backend(t, named("b"))
+	resources := func(nodes string) string {
+		return fmt.Sprintf(`
+upstreams:
+  - id: u1
+    nodes: {%s}
+    checks: {passive: {}}
+    slow_start: {window: 10, min_weight_percent: 10}
+routes: [{id: r1, uri: /*, upstream_id: u1}]
+`, nodes)
+	}
+	g, base := startGatewayWith(t, Options{Clock: clock}, resources(fmt.Sprintf("%q: 10", a)))
+	if w := nodeHealth(t, g, "upstreams/u1", a).SlowStartWeight; w != 10 {
+		t.Errorf("a node of the first config ramps (weight %v); want 10", w)
+	}
+	if err := reapply(t, g, base, resources(fmt.Sprintf("%q: 10, %q: 10", a, b))); err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		after time.Duration
+		want  float64
+	}{{0, 1}, {5 * time.Second, 5.5}, {5 * time.Second, 10}} {
+		clock.Advance(tc.after)
+		if w := nodeHealth(t, g, "upstreams/u1", b).SlowStartWeight; w != tc.want {
+			t.Errorf("added node's weight = %v; want %v", w, tc.want)
+		}
+	}
+	if w := nodeHealth(t, g, "upstreams/u1", a).SlowStartWeight; w != 10 {
+		t.Errorf("the node that stayed ramps (weight %v); want 10", w)
+	}
+}

@@ -18,6 +18,7 @@ import (
 	"time"
 
 	"github.com/jetwayhq/jetway/bench/testbed"
+	"github.com/jetwayhq/jetway/config"
 	"github.com/jetwayhq/jetway/upstream"
 )
 
@@ -33,11 +34,12 @@ const (
 	benchMeasure   = 5 * time.Second
 )
 
-// BenchmarkChecker10k probes 10,000 http targets every second over
-// keep-alive connections and reports the checker process's CPU, user plus
-// system, as a percentage of one core, measured over 5 s after a warm-up
-// round that dials every connection. The backends are separate processes,
-// so their CPU is not counted. Run it once:
+// BenchmarkChecker10k probes 10,000 targets every second, with http
+// probes over keep-alive connections and with tcp probes (connect and
+// reset), and reports the checker process's CPU, user plus system, as a
+// percentage of one core, measured over 5 s after a warm-up round. The
+// backends are separate processes, so their CPU is not counted. Run it
+// once:
 //
 //	go test -run '^$' -bench Checker10k -benchtime 1x ./hc
 func BenchmarkChecker10k(b *testing.B) {
@@ -59,9 +61,17 @@ func BenchmarkChecker10k(b *testing.B) {
 		}
 	}
 
+	for _, typ := range []string{"http", "tcp"} {
+		b.Run(typ, func(b *testing.B) { benchChecker(b, activeCheck(b, "type: "+typ), addrs) })
+	}
+}
+
+// benchChecker probes addrs every second with spec and reports the CPU
+// it costs.
+func benchChecker(b *testing.B, spec config.ActiveCheck, addrs []string) {
 	var probes, failures atomic.Int64
 	var lastErr atomic.Pointer[string]
-	c := NewChecker(activeCheck(b, ""), CheckerOptions{Report: func(_ string, r Result) {
+	c := NewChecker(spec, CheckerOptions{Report: func(_ string, r Result) {
 		probes.Add(1)
 		if r.Err != "" {
 			failures.Add(1)

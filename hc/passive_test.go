@@ -1,9 +1,12 @@
 package hc
 
 import (
+	"context"
 	"fmt"
 	"io"
 	"log/slog"
+	"slices"
+	"sync"
 	"testing"
 	"time"
 
@@ -293,4 +296,75 @@ func BenchmarkPassiveObserve(b *testing.B) {
 			passive.Observe(n, upstream.Success, 200)
 		}
 	})
+}
+
+func TestPassingProbesEndAnEjection(t *testing.T) {
+	c, err := config.Parse("test.yaml", []byte("upstreams: [{id: u, nodes: {\"127.0.0.1:1\": 1}, checks: {active: {type: tcp, healthy: {successes: 2}}, passive: {}}}]\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	f := newFixture(t, c.Upstreams[0].Checks, 2)
+	n := f.nodes[0]
+	f.fail(n, 5)
+	if !ejected(n) {
+		t.Fatal("not ejected")
+	}
+	ok := Result{Counter: upstream.Successes, Counts: true, At: f.clock.Now()}
+	n.spec.report(n.Health.Addr(), ok)
+	if !ejected(n) {
+		t.Fatal("one passing probe ended the ejection; want healthy.successes (2)")
+	}
+	n.spec.report(n.Health.Addr(), ok)
+	if ejected(n) || !n.Health.Available() {
+		t.Fatal("2 passing probes did not end the ejection")
+	}
+	if f.clock.Pending() != 1 { // the checker's own timer; the ejection timer is gone
+		t.Errorf("%d timers pending; want only the checker's", f.clock.Pending())
+	}
+	if p := n.Health.LastProbe(); p == nil || p.Counter != upstream.Successes {
+		t.Errorf("last probe = %+v", p)
+	}
+}
+
+// logRecords collects log messages with their reason attribute.
+type logRecords struct {
+	mu   sync.Mutex
+	msgs []string
+}
+
+func (l *logRecords) Enabled(context.Context, slog.Level) bool { return true }
+
+func (l *logRecords) Handle(_ context.Context, r slog.Record) error {
+	line := r.Message
+	r.Attrs(func(a slog.Attr) bool {
+		if a.Key == "reason" {
+			line += ": " + a.Value.String()
+		}
+		return true
+	})
+	l.mu.Lock()
+	l.msgs = append(l.msgs, line)
+	l.mu.Unlock()
+	return nil
+}
+
+func (l *logRecords) WithAttrs([]slog.Attr) slog.Handler { return l }
+func (l *logRecords) WithGroup(string) slog.Handler      { return l }
+
+func TestTransitionsAreLoggedOnceWithTheirReason(t *testing.T) {
+	f := newFixture(t, passiveChecks(t, ""), 2)
+	log := &logRecords{}
+	f.m.log = slog.New(log)
+	n := f.nodes[0]
+	f.fail(n, 8) // three more failures after the ejection log nothing
+	f.clock.Advance(30 * time.Second)
+	want := []string{
+		"node unhealthy: 5 consecutive http_failures: 500",
+		"node healthy: ejection time passed",
+	}
+	log.mu.Lock()
+	defer log.mu.Unlock()
+	if !slices.Equal(log.msgs, want) {
+		t.Errorf("logged %q; want %q", log.msgs, want)
+	}
 }

@@ -2,10 +2,12 @@ package hc
 
 import (
 	"bufio"
+	"context"
 	"crypto/tls"
 	"errors"
 	"io"
 	"net"
+	"net/netip"
 	"strconv"
 	"strings"
 	"syscall"
@@ -149,11 +151,12 @@ func statusErr(code int) string { return "status " + strconv.Itoa(code) }
 
 // target is one node's probe state.
 type target struct {
-	addr string      // the node's address, as given to SetTargets
-	dial string      // host:port probed
-	req  []byte      // http, https: the request, built once
-	tls  *tls.Config // https
-	bad  string      // why addr cannot be probed; "" when it can
+	addr string         // the node's address, as given to SetTargets
+	dial string         // host:port probed
+	ap   netip.AddrPort // dial as an address, when the host is an IP
+	req  []byte         // http, https: the request, built once
+	tls  *tls.Config    // https
+	bad  string         // why addr cannot be probed; "" when it can
 
 	// Schedule, guarded by Checker.mu. A target is either in the queue
 	// (index >= 0) or being probed by one worker, never both.
@@ -188,6 +191,7 @@ func (c *Checker) newTarget(addr string) *target {
 		port = c.spec.port
 	}
 	t.dial = net.JoinHostPort(host, port)
+	t.ap, _ = netip.ParseAddrPort(t.dial)
 	if c.spec.tcp {
 		return t
 	}
@@ -274,15 +278,34 @@ func (c *Checker) finish(p *prober, t *target) Result {
 	return r
 }
 
-// probeTCP connects and closes at once.
+// probeTCP connects and resets at once.
 func (c *Checker) probeTCP(t *target) Result {
-	d := net.Dialer{Deadline: time.Now().Add(c.spec.timeout)}
-	conn, err := d.DialContext(c.ctx, "tcp", t.dial)
+	var err error
+	if t.ap.IsValid() {
+		err = connectReset(t.ap, c.spec.timeout)
+	} else {
+		err = dialReset(c.ctx, t.dial, c.spec.timeout)
+	}
 	if err != nil {
 		return failed("connect", err)
 	}
-	conn.Close()
 	return Result{Counter: upstream.Successes, Counts: true}
+}
+
+// dialReset connects to addr, which may need a DNS lookup, through the
+// netpoller, then resets the connection.
+func dialReset(ctx context.Context, addr string, timeout time.Duration) error {
+	d := net.Dialer{Timeout: timeout, KeepAlive: -1}
+	conn, err := d.DialContext(ctx, "tcp", addr)
+	if err != nil {
+		return err
+	}
+	// Reset rather than close: no FIN exchange, and no TIME_WAIT socket
+	// left per probe (HAProxy's tcp checks do the same).
+	if tc, ok := conn.(*net.TCPConn); ok {
+		_ = tc.SetLinger(0)
+	}
+	return conn.Close()
 }
 
 // send writes t's request on its kept connection, or on a new one, and
@@ -326,7 +349,7 @@ func (c *Checker) resend(t *target) (Result, bool) {
 // connect dials t and, for https, completes the TLS handshake, by
 // deadline. It reports false with the failure when it cannot.
 func (c *Checker) connect(t *target, deadline time.Time) (Result, bool) {
-	d := net.Dialer{Deadline: deadline}
+	d := net.Dialer{Deadline: deadline, KeepAlive: -1}
 	raw, err := d.DialContext(c.ctx, "tcp", t.dial)
 	if err != nil {
 		return failed("connect", err), false
