@@ -24,6 +24,7 @@ help:
 	@echo "make fuzz    each fuzz target for FUZZTIME=$(FUZZTIME)"
 	@echo "make lint    gofmt, go vet and staticcheck"
 	@echo "make compare side-by-side benchmark against nginx and HAProxy (bench/README.md)"
+	@echo "make probes  health-check CPU at 10,000 nodes, Jetway and HAProxy (bench/README.md)"
 
 build:
 	$(GO) build -ldflags '$(LDFLAGS)' -o bin/jetway ./cmd/jetway
