@@ -82,7 +82,8 @@ type Checker struct {
 	ctx    context.Context // cancelled by Stop; ends the goroutines and dials
 	cancel context.CancelFunc
 	work   chan []*target // scheduler → workers
-	sem    chan struct{}  // one token per probe in flight
+	// freed wakes the scheduler when a worker ends a batch.
+	freed chan struct{}
 	spare  chan []*target // batch slices workers are done with
 	wg     sync.WaitGroup
 
@@ -94,6 +95,9 @@ type Checker struct {
 	queue   queue
 	timer   Timer
 	armed   time.Time // due time the timer is set for; zero when not set
+	// slots is how many more probes may start: spec.Concurrency less
+	// those in flight.
+	slots int
 	stopped bool
 }
 
@@ -107,7 +111,8 @@ func NewChecker(spec config.ActiveCheck, o CheckerOptions) *Checker {
 		healthy: o.Healthy,
 		log:     o.Logger,
 		work:    make(chan []*target),
-		sem:     make(chan struct{}, max(spec.Concurrency, 1)),
+		freed:   make(chan struct{}, 1),
+		slots:   max(spec.Concurrency, 1),
 		spare:   make(chan []*target, max(spec.Concurrency, 1)),
 		targets: make(map[string]*target),
 	}
@@ -223,25 +228,25 @@ func (c *Checker) Stop() {
 	c.wg.Wait()
 }
 
-// schedule hands the due targets to workers, a batch at a time, taking a
-// token for each.
+// schedule hands the due targets to workers, a batch at a time, as long
+// as fewer than spec.Concurrency probes are in flight. A worker frees the
+// slots of its whole batch at once, so the next batch can be as large.
 func (c *Checker) schedule() {
 	defer c.wg.Done()
 	fired := false
 	for {
-		batch, wait := c.next(fired, max(1, min(maxBatch, cap(c.sem)-len(c.sem))))
+		batch, wait, full := c.next(fired)
 		fired = false
 		switch {
 		case len(batch) > 0:
-			for range batch {
-				select {
-				case c.sem <- struct{}{}:
-				case <-c.ctx.Done():
-					return
-				}
-			}
 			select {
 			case c.work <- batch:
+			case <-c.ctx.Done():
+				return
+			}
+		case full:
+			select {
+			case <-c.freed:
 			case <-c.ctx.Done():
 				return
 			}
@@ -256,43 +261,46 @@ func (c *Checker) schedule() {
 	}
 }
 
-// next takes up to limit due targets off the queue. When none is due it
-// sets the timer for the earliest and reports wait; when the clock moved
-// meanwhile it reports neither, to look again. fired says the timer went
-// off, so it is no longer set.
-func (c *Checker) next(fired bool, limit int) (batch []*target, wait bool) {
+// next takes due targets off the queue, as many as there are free slots
+// (at most maxBatch). When none is due it sets the timer for the earliest
+// and reports wait; when no slot is free it reports full; when the clock
+// moved while it set the timer it reports nothing, to look again. fired
+// says the timer went off, so it is no longer set.
+func (c *Checker) next(fired bool) (batch []*target, wait, full bool) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if fired {
 		c.armed = time.Time{}
 	}
 	if len(c.queue) == 0 {
-		return nil, true
+		return nil, true, false
 	}
 	now := c.clock.Now()
 	if !c.queue[0].due.After(now) {
+		if c.slots == 0 {
+			return nil, false, true
+		}
 		select {
 		case batch = <-c.spare:
 		default:
 			batch = make([]*target, 0, maxBatch)
 		}
-	}
-	for len(batch) < limit && len(c.queue) > 0 && !c.queue[0].due.After(now) {
-		batch = append(batch, heap.Pop(&c.queue).(*target))
-	}
-	if len(batch) > 0 {
-		return batch, false
+		for len(batch) < min(c.slots, maxBatch) && len(c.queue) > 0 && !c.queue[0].due.After(now) {
+			batch = append(batch, heap.Pop(&c.queue).(*target))
+		}
+		c.slots -= len(batch)
+		return batch, false, false
 	}
 	if !c.armLocked(now) {
-		return nil, true
+		return nil, true, false
 	}
 	// A Timer measures from the clock's reading when it is set: if the
 	// clock moved since now, the timer may be late, so set it again.
 	if c.clock.Now().Sub(now) > armSlack {
 		c.armed = time.Time{}
-		return nil, false
+		return nil, false, false
 	}
-	return nil, true
+	return nil, true, false
 }
 
 // armLocked sets the timer for the earliest due target unless it is set
@@ -318,9 +326,6 @@ func (c *Checker) probeLoop() {
 		select {
 		case batch := <-c.work:
 			c.run(p, batch)
-			for range batch {
-				<-c.sem
-			}
 			select {
 			case c.spare <- batch[:0]:
 			default:
@@ -362,6 +367,11 @@ func (c *Checker) run(p *prober, batch []*target) {
 
 	c.mu.Lock()
 	defer c.mu.Unlock()
+	c.slots += len(batch)
+	select {
+	case c.freed <- struct{}{}:
+	default:
+	}
 	if c.stopped {
 		return
 	}
