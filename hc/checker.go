@@ -84,8 +84,8 @@ type Checker struct {
 	work   chan []*target // scheduler → workers
 	// freed wakes the scheduler when a worker ends a batch.
 	freed chan struct{}
-	spare  chan []*target // batch slices workers are done with
-	wg     sync.WaitGroup
+	spare chan []*target // batch slices workers are done with
+	wg    sync.WaitGroup
 
 	// mu guards the fields below and the schedule and raw connection of
 	// every target. Report and Healthy run under it, so that no result of
@@ -97,7 +97,7 @@ type Checker struct {
 	armed   time.Time // due time the timer is set for; zero when not set
 	// slots is how many more probes may start: spec.Concurrency less
 	// those in flight.
-	slots int
+	slots   int
 	stopped bool
 }
 
