@@ -50,13 +50,6 @@ var gaps = []struct {
 			}
 		}
 	}},
-	{"route vars", func(c *Config, report func(string, string, ...any)) {
-		for i := range c.Routes {
-			if len(c.Routes[i].Vars) > 0 {
-				report(field(index("routes", i), "vars"), "not supported yet")
-			}
-		}
-	}},
 	{"plugins", func(c *Config, report func(string, string, ...any)) {
 		plugins := func(p string, m map[string]any) {
 			for _, name := range sortedKeys(m) {

@@ -36,9 +36,7 @@ func TestSupported(t *testing.T) {
 		{"route overrides its service's stream upstream", "upstreams: [{id: u, nodes: {}}]\n" +
 			"services: [{id: t, upstream: {nodes: {'h:1': 1}, scheme: udp}}]\n" +
 			"routes: [{id: p, uri: /p, service_id: t, upstream_id: u}]", nil},
-		{"vars", "routes: [{id: r, uri: /, upstream: {nodes: {}}, vars: [[arg_name, ==, json]]}, {id: q, uri: /q, upstream: {nodes: {}}, vars: []}]", []string{
-			"routes[0].vars: not supported yet",
-		}},
+		{"vars", "routes: [{id: r, uri: /, upstream: {nodes: {}}, vars: [[arg_name, ==, json]]}, {id: q, uri: /q, upstream: {nodes: {}}, vars: []}]", nil},
 		{"plugins", "services: [{id: s, upstream: {nodes: {}}, plugins: {limit-count: {count: 1}}}]\n" +
 			"routes: [{id: r, uri: /, service_id: s, plugins: {traffic-split: {rules: []}, proxy-rewrite: {}}}]", []string{
 			"services[0].plugins.limit-count: plugin not supported yet",

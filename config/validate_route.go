@@ -1,8 +1,11 @@
 package config
 
 import (
+	"errors"
 	"fmt"
 	"strings"
+
+	"github.com/jetwayhq/jetway/expr"
 )
 
 // methods are the HTTP methods a route may match (APISIX method_schema).
@@ -25,6 +28,17 @@ func (v *validator) route(r *Route, p string) {
 			}
 		}
 		v.list(usp, r.URIs, true, uriProblem)
+	}
+
+	if len(r.Vars) > 0 {
+		if _, err := expr.Compile(r.Vars); err != nil {
+			var e *expr.Error
+			if errors.As(err, &e) {
+				v.errf(field(p, "vars")+e.Path, "%s", e.Msg)
+			} else {
+				v.errf(field(p, "vars"), "%v", err)
+			}
+		}
 	}
 
 	v.list(field(p, "methods"), r.Methods, false, func(m string) string {

@@ -320,3 +320,25 @@ func TestValidateHealthExtensions(t *testing.T) {
 		t.Errorf("control.listen \"\" became %q", c.Gateway.Control.Listen)
 	}
 }
+
+func TestValidateRouteVars(t *testing.T) {
+	for _, tc := range []struct {
+		vars string
+		want []string
+	}{
+		{`[[arg_name, "==", json], [http_x-canary, "!", "~~", "^1"], [remote_addr, ipmatch, ["10.0.0.0/8"]]]`, nil},
+		{`["OR", [arg_a, "==", "1"], [arg_b, "==", 2]]`, nil},
+		{`[[arg_a, "=~", x]]`, []string{`routes[0].vars[0][1]: unknown operator "=~"`}},
+		{`[[arg_a, "~~", "(("]]`, nil}, // filled in below: the regex error text is RE2's
+	} {
+		_, err := Parse("test.yaml", []byte("routes: [{id: r, uri: /, upstream: {nodes: {}}, vars: "+tc.vars+"}]\n"))
+		got := problemsOf(t, err)
+		if tc.vars == `[[arg_a, "~~", "(("]]` {
+			if len(got) != 1 || !strings.HasPrefix(got[0], "routes[0].vars[0][2]: ") {
+				t.Errorf("vars %s: problems %q; want one at routes[0].vars[0][2]", tc.vars, got)
+			}
+			continue
+		}
+		equalStrings(t, "problems of "+tc.vars, got, tc.want)
+	}
+}

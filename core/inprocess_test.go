@@ -41,6 +41,16 @@ type inProcessProxy struct {
 // ("key: value" lines; "" for none).
 func newInProcessProxy(tb testing.TB, extra string, nodes ...string) *inProcessProxy {
 	tb.Helper()
+	return newInProcessRoute(tb, extra, "", nodes...)
+}
+
+// newInProcessRoute is newInProcessProxy with routeExtra added to the
+// route as flow-mapping entries (e.g. `vars: [[arg_id, "==", "7"]]`).
+func newInProcessRoute(tb testing.TB, extra, routeExtra string, nodes ...string) *inProcessProxy {
+	tb.Helper()
+	if routeExtra != "" {
+		routeExtra = ", " + routeExtra
+	}
 	nodeMap := ""
 	for i, n := range nodes {
 		if i > 0 {
@@ -58,8 +68,8 @@ upstreams:
     nodes: {%s}
 %s
 routes:
-  - {id: r1, uri: /api/*, upstream_id: u1}
-`, nodeMap, indent(extra, "    ")))); err != nil {
+  - {id: r1, uri: /api/*, upstream_id: u1%s}
+`, nodeMap, indent(extra, "    "), routeExtra))); err != nil {
 		tb.Fatal(err)
 	}
 	p.req.Header.SetMethod("GET")
@@ -69,6 +79,7 @@ routes:
 	p.req.Header.Set("Accept", "*/*")
 	p.ctx.Init(&p.req, &net.TCPAddr{IP: net.IPv4(127, 0, 0, 1), Port: 40000}, nil)
 	tb.Cleanup(p.g.clients.closeAll)
+	tb.Cleanup(p.g.hc.Close)
 	return p
 }
 

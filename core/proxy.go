@@ -23,7 +23,7 @@ func (g *Gateway) serveHTTP(ctx *fasthttp.RequestCtx) {
 		return
 	}
 	remote := remoteAddr(ctx)
-	i, ok := s.router.match(ctx.Method(), ctx.Host(), ctx.Path(), remote)
+	i, ok := s.router.match(ctx.Method(), ctx.Host(), ctx.Path(), remote, ctx)
 	if !ok {
 		status, _ := classify(ErrNoRoute)
 		writeError(ctx, status)

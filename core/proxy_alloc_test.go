@@ -22,3 +22,20 @@ func TestProxyAllocsPerRequest(t *testing.T) {
 		})
 	}
 }
+
+// TestProxyAllocsWithHealthAndVars covers what health checks, slow start
+// and route vars add to the request path.
+func TestProxyAllocsWithHealthAndVars(t *testing.T) {
+	p := newInProcessRoute(t,
+		"checks: {passive: {}, active: {type: tcp, healthy: {interval: 60}, unhealthy: {interval: 60}}}\nslow_start: {window: 30}",
+		`vars: [[arg_id, "==", 7], [http_user-agent, "~~", "^b"], [remote_addr, ipmatch, ["127.0.0.0/8"]]]`,
+		fastBackend(t), fastBackend(t))
+	for range 100 {
+		if s := p.do(); s != 200 {
+			t.Fatalf("status = %d; want 200", s)
+		}
+	}
+	if n := testing.AllocsPerRun(1000, func() { p.do() }); n != 0 {
+		t.Errorf("allocations per proxied GET = %v; want 0", n)
+	}
+}

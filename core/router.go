@@ -9,6 +9,10 @@ import (
 	"net/netip"
 	"slices"
 	"strings"
+
+	"github.com/valyala/fasthttp"
+
+	"github.com/jetwayhq/jetway/expr"
 )
 
 // routeSpec is the matching half of one route, as validated by config.
@@ -18,6 +22,9 @@ type routeSpec struct {
 	Hosts       []string       // empty = any; "api.example.com" or "*.example.com"
 	RemoteAddrs []netip.Prefix // empty = any (single IPs arrive as /32 or /128 prefixes)
 	Priority    int
+	// Vars must hold for the route to match (APISIX route vars); nil
+	// always holds.
+	Vars *expr.Expr
 }
 
 // errRouterSpec is wrapped by every error newRouter returns.
@@ -68,6 +75,7 @@ type router struct {
 type routerRoute struct {
 	methods uint16 // routerMethodBit values; 0 = any method
 	remotes []netip.Prefix
+	vars    *expr.Expr
 }
 
 // routerTable finds the routes of one host (or of no host) by path. A
@@ -103,6 +111,7 @@ func newRouter(specs []routeSpec) (*router, error) {
 				bad(i, "uri %q: %v", u, err)
 			}
 		}
+		r.routes[i].vars = s.Vars
 		for _, m := range s.Methods {
 			b := routerMethodBit([]byte(m))
 			if b == 0 {
@@ -163,7 +172,8 @@ func newRouter(specs []routeSpec) (*router, error) {
 
 // match returns the index in specs of the route for the request, ok=false
 // when none. host is the raw Host header value; path has no query string.
-func (r *router) match(method, host, path []byte, remote netip.Addr) (int, bool) {
+// ctx is read only by routes with vars; it may be nil when none has them.
+func (r *router) match(method, host, path []byte, remote netip.Addr, ctx *fasthttp.RequestCtx) (int, bool) {
 	m := routerMethodBit(method)
 	remote = remote.Unmap()
 	if r.hosted {
@@ -172,43 +182,47 @@ func (r *router) match(method, host, path []byte, remote netip.Addr) (int, bool)
 		rev := routerReverseLower(buf[:], name)
 		if len(name) <= len(buf) {
 			if t, ok := r.hostExact[string(rev)]; ok {
-				if i, ok := r.matchTable(&r.tables[t], m, path, remote); ok {
+				if i, ok := r.matchTable(&r.tables[t], m, path, remote, ctx); ok {
 					return i, true
 				}
 			}
 		}
 		for n := r.hostWild.longest(rev); n >= 0; n = r.hostWild.next(n) {
-			if i, ok := r.matchTable(&r.tables[r.hostWild.value(n)], m, path, remote); ok {
+			if i, ok := r.matchTable(&r.tables[r.hostWild.value(n)], m, path, remote, ctx); ok {
 				return i, true
 			}
 		}
 	}
-	return r.matchTable(&r.any, m, path, remote)
+	return r.matchTable(&r.any, m, path, remote, ctx)
 }
 
 // matchTable returns the best route of t whose conditions hold.
-func (r *router) matchTable(t *routerTable, method uint16, path []byte, remote netip.Addr) (int, bool) {
+func (r *router) matchTable(t *routerTable, method uint16, path []byte, remote netip.Addr, ctx *fasthttp.RequestCtx) (int, bool) {
 	if c, ok := t.exact[string(path)]; ok {
-		if i, ok := r.pick(c, method, remote); ok {
+		if i, ok := r.pick(c, method, remote, ctx); ok {
 			return i, true
 		}
 	}
 	for n := t.prefix.longest(path); n >= 0; n = t.prefix.next(n) {
-		if i, ok := r.pick(t.cands[t.prefix.value(n)], method, remote); ok {
+		if i, ok := r.pick(t.cands[t.prefix.value(n)], method, remote, ctx); ok {
 			return i, true
 		}
 	}
 	return 0, false
 }
 
-// pick returns the first candidate whose method and remote conditions hold.
-func (r *router) pick(cands []int32, method uint16, remote netip.Addr) (int, bool) {
+// pick returns the first candidate whose method, remote and vars
+// conditions hold.
+func (r *router) pick(cands []int32, method uint16, remote netip.Addr, ctx *fasthttp.RequestCtx) (int, bool) {
 	for _, c := range cands {
 		rt := &r.routes[c]
 		if rt.methods != 0 && rt.methods&method == 0 {
 			continue
 		}
 		if rt.remotes != nil && !routerContains(rt.remotes, remote) {
+			continue
+		}
+		if rt.vars != nil && !rt.vars.Eval(ctx, remote) {
 			continue
 		}
 		return int(c), true

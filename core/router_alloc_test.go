@@ -21,7 +21,7 @@ func TestRouterMatchAllocs(t *testing.T) {
 	}
 	for _, q := range reqs {
 		method, host, path, remote := []byte(q.method), []byte(q.host), []byte(q.path), q.addr()
-		if n := testing.AllocsPerRun(100, func() { r.match(method, host, path, remote) }); n != 0 {
+		if n := testing.AllocsPerRun(100, func() { r.match(method, host, path, remote, nil) }); n != 0 {
 			t.Errorf("match(%q, %q, %q) allocs = %v; want 0", q.method, q.host, q.path, n)
 		}
 	}

@@ -60,12 +60,12 @@ func BenchmarkRouterMatch(b *testing.B) {
 			method, host, path, remote := []byte(q.method), []byte(q.host), []byte(q.path), q.addr()
 			want, wantOK := routerRefMatch(routerBenchSpecs(n), q.method, q.host, q.path, remote)
 			b.Run(fmt.Sprintf("routes=%d/%s", n, tc.name), func(b *testing.B) {
-				if got, ok := r.match(method, host, path, remote); got != want || ok != wantOK {
+				if got, ok := r.match(method, host, path, remote, nil); got != want || ok != wantOK {
 					b.Fatalf("match(%q, %q, %q) = %d, %v; want %d, %v", q.method, q.host, q.path, got, ok, want, wantOK)
 				}
 				b.ReportAllocs()
 				for b.Loop() {
-					r.match(method, host, path, remote)
+					r.match(method, host, path, remote, nil)
 				}
 			})
 		}

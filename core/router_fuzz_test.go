@@ -49,7 +49,7 @@ func FuzzRouterMatch(f *testing.F) {
 	}
 	f.Fuzz(func(t *testing.T, method, host, path string, remoteBytes []byte) {
 		remote, _ := netip.AddrFromSlice(remoteBytes)
-		got, ok := r.match([]byte(method), []byte(host), []byte(path), remote)
+		got, ok := r.match([]byte(method), []byte(host), []byte(path), remote, nil)
 		want, wantOK := routerRefMatch(routerFuzzSpecs, method, host, path, remote)
 		if got != want || ok != wantOK {
 			t.Errorf("match(%q, %q, %q, %s) = %d, %v; want %d, %v", method, host, path, remote, got, ok, want, wantOK)

@@ -342,7 +342,7 @@ func TestRouterPrecedence(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			r := mustRouter(t, tc.specs)
 			q := tc.req
-			got, ok := r.match([]byte(q.method), []byte(q.host), []byte(q.path), q.addr())
+			got, ok := r.match([]byte(q.method), []byte(q.host), []byte(q.path), q.addr(), nil)
 			if !ok {
 				got = none
 			}
@@ -526,7 +526,7 @@ func TestRouterMatchesReference(t *testing.T) {
 		r := mustRouter(t, specs)
 		for range reqs {
 			q := g.req()
-			got, ok := r.match([]byte(q.method), []byte(q.host), []byte(q.path), q.addr())
+			got, ok := r.match([]byte(q.method), []byte(q.host), []byte(q.path), q.addr(), nil)
 			want, wantOK := routerRefMatch(specs, q.method, q.host, q.path, q.addr())
 			if ok != wantOK || got != want {
 				t.Fatalf("set %d: match(%q, %q, %q, %s) = %d, %v; want %d, %v\nspecs: %s",

@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/jetwayhq/jetway/config"
+	"github.com/jetwayhq/jetway/expr"
 	"github.com/jetwayhq/jetway/hc"
 	"github.com/jetwayhq/jetway/lb"
 	"github.com/jetwayhq/jetway/upstream"
@@ -204,6 +205,13 @@ func (b *builder) route(r *config.Route, services map[string]*config.Service) (*
 	rt.websocket = r.WebsocketEnabled(svc)
 
 	spec := routeSpec{Methods: r.Methods, Priority: r.Priority}
+	if len(r.Vars) > 0 {
+		vars, err := expr.Compile(r.Vars)
+		if err != nil {
+			return nil, routeSpec{}, fmt.Errorf("vars: %w", err)
+		}
+		spec.Vars = vars
+	}
 	spec.URIs = r.URIs
 	if r.URI != "" {
 		spec.URIs = []string{r.URI}
