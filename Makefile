@@ -38,6 +38,9 @@ ifeq ($(RACE),)
 	@echo "warning: no C compiler, so cgo is off: testing without -race" >&2
 endif
 	$(GO) test $(RACE) -count=1 -timeout $(TEST_TIMEOUT) ./...
+	@# The race detector allocates, so the allocation tests (built with
+	@# !race where they must be) run again without it.
+	$(GO) test -count=1 -timeout $(TEST_TIMEOUT) -run 'Alloc|AllocatesNothing|DoesNotAllocate' ./...
 
 bench:
 	$(GO) test -run '^$$' -bench . -benchmem -benchtime $(BENCHTIME) ./...

@@ -16,7 +16,7 @@ type Route struct {
 	Hosts       []string `yaml:"hosts"`
 	RemoteAddr  string   `yaml:"remote_addr"`
 	RemoteAddrs []string `yaml:"remote_addrs"`
-	// Vars are lua-resty-expr conditions; refused until supported.
+	// Vars are lua-resty-expr conditions (package expr); all must hold.
 	Vars     []any `yaml:"vars"`
 	Priority int   `yaml:"priority"`
 

@@ -53,7 +53,12 @@ var gaps = []struct {
 	{"plugins", func(c *Config, report func(string, string, ...any)) {
 		plugins := func(p string, m map[string]any) {
 			for _, name := range sortedKeys(m) {
-				report(field(field(p, "plugins"), name), "plugin not supported yet")
+				pp := field(field(p, "plugins"), name)
+				if name == TrafficSplitName {
+					splitDecoder{bad: func(string, string, ...any) {}, unsupported: report}.plugin(m[name], pp)
+					continue
+				}
+				report(pp, "plugin not supported yet")
 			}
 		}
 		for i := range c.Routes {

@@ -41,7 +41,6 @@ func TestSupported(t *testing.T) {
 			"routes: [{id: r, uri: /, service_id: s, plugins: {traffic-split: {rules: []}, proxy-rewrite: {}}}]", []string{
 			"services[0].plugins.limit-count: plugin not supported yet",
 			"routes[0].plugins.proxy-rewrite: plugin not supported yet",
-			"routes[0].plugins.traffic-split: plugin not supported yet",
 		}},
 	}
 	for _, tc := range tests {

@@ -30,6 +30,7 @@ func (v *validator) route(r *Route, p string) {
 		v.list(usp, r.URIs, true, uriProblem)
 	}
 
+	v.plugins(p, r.Plugins)
 	if len(r.Vars) > 0 {
 		if _, err := expr.Compile(r.Vars); err != nil {
 			var e *expr.Error
@@ -154,4 +155,19 @@ func remoteAddrProblem(s string) string {
 		return fmt.Sprintf("%s is not an IP address or CIDR prefix", clip(s))
 	}
 	return ""
+}
+
+// plugins validates the plugins Jetway runs; the others are refused by
+// the support gaps.
+func (v *validator) plugins(p string, plugins map[string]any) {
+	ts, ok := plugins[TrafficSplitName]
+	if !ok {
+		return
+	}
+	d := splitDecoder{
+		bad:         v.errf,
+		unsupported: func(string, string, ...any) {},
+		known:       func(id string) bool { _, ok := v.upstreamIDs[id]; return ok },
+	}
+	d.plugin(ts, field(field(p, "plugins"), TrafficSplitName))
 }

@@ -15,4 +15,5 @@ func (v *validator) service(s *Service, p string) {
 		}
 	}
 	v.list(field(p, "hosts"), s.Hosts, true, matchHost)
+	v.plugins(p, s.Plugins)
 }

@@ -342,3 +342,38 @@ func TestValidateRouteVars(t *testing.T) {
 		equalStrings(t, "problems of "+tc.vars, got, tc.want)
 	}
 }
+
+func TestValidateTrafficSplit(t *testing.T) {
+	src := func(plugin string) string {
+		return "upstreams: [{id: stable, nodes: {}}, {id: canary, nodes: {}}]\n" +
+			"routes: [{id: r, uri: /, upstream_id: stable, plugins: {traffic-split: " + plugin + "}}]\n"
+	}
+	for _, tc := range []struct {
+		name, plugin string
+		want         []string
+	}{
+		{"apisix example", `{rules: [{match: [{vars: [["http_x-canary", "==", "1"], ["arg_v", "~~", "^2"]]}], weighted_upstreams: [{upstream_id: canary, weight: 1}, {weight: 9}]}]}`, nil},
+		{"no match", `{rules: [{weighted_upstreams: [{upstream_id: canary}]}]}`, nil},
+		{"no rules", `{}`, nil},
+		{"bad shapes", `{rules: [{match: [{vars: [["arg_a", "=~", "x"]], other: 1}], weighted_upstreams: [{upstream_id: nope, weight: -1}, {upstream_id: canary, color: red}]}], extra: 1}`, []string{
+			"routes[0].plugins.traffic-split.extra: unknown key",
+			"routes[0].plugins.traffic-split.rules[0].match[0].other: unknown key",
+			`routes[0].plugins.traffic-split.rules[0].match[0].vars[0][1]: unknown operator "=~"`,
+			`routes[0].plugins.traffic-split.rules[0].weighted_upstreams[0].upstream_id: upstream "nope" not found`,
+			"routes[0].plugins.traffic-split.rules[0].weighted_upstreams[0].weight: must be an integer >= 0",
+			"routes[0].plugins.traffic-split.rules[0].weighted_upstreams[1].color: unknown key",
+		}},
+		{"arm count", `{rules: [{weighted_upstreams: []}]}`, []string{
+			"routes[0].plugins.traffic-split.rules[0].weighted_upstreams: must hold 1 to 20 entries",
+		}},
+		{"unsupported", `{rules: [{weighted_upstreams: [{upstream: {nodes: {}}}]}], sticky: {hash_on: cookie, key: uid}}`, []string{
+			"routes[0].plugins.traffic-split.rules[0].weighted_upstreams[0].upstream: an inline upstream in weighted_upstreams is not supported yet; use upstream_id",
+			"routes[0].plugins.traffic-split.sticky: not supported yet",
+		}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			_, err := Parse("test.yaml", []byte(src(tc.plugin)))
+			equalStrings(t, "problems", problemsOf(t, err), tc.want)
+		})
+	}
+}

@@ -245,3 +245,25 @@ func post(t testing.TB, url, body string) (int, string) {
 	}
 	return resp.StatusCode, string(b)
 }
+
+// backendFor sends a GET of url, with X-Canary and Cookie set when not
+// empty, and returns the X-Backend of the answer.
+func backendFor(t testing.TB, c *http.Client, url, canary, cookie string) string {
+	t.Helper()
+	req, err := http.NewRequest("GET", url, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if canary != "" {
+		req.Header.Set("X-Canary", canary)
+	}
+	if cookie != "" {
+		req.Header.Set("Cookie", cookie)
+	}
+	resp, err := c.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	return resp.Header.Get("X-Backend")
+}

@@ -14,11 +14,17 @@ import (
 // request, so allocation counts of the proxy path are not disturbed.
 func fastBackend(tb testing.TB) string {
 	tb.Helper()
+	return fastBackendSaying(tb, "hello from backend\n")
+}
+
+// fastBackendSaying is fastBackend answering with say.
+func fastBackendSaying(tb testing.TB, say string) string {
+	tb.Helper()
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		tb.Fatal(err)
 	}
-	body := []byte("hello from backend\n")
+	body := []byte(say)
 	srv := &fasthttp.Server{
 		Handler:               func(ctx *fasthttp.RequestCtx) { ctx.Response.SetBodyRaw(body) },
 		NoDefaultServerHeader: true,
@@ -58,18 +64,22 @@ func newInProcessRoute(tb testing.TB, extra, routeExtra string, nodes ...string)
 		}
 		nodeMap += fmt.Sprintf("%q: 1", n)
 	}
-	p := &inProcessProxy{g: New(Options{Logger: testLogger(tb)})}
-	if err := p.g.Apply(mustParse(tb, fmt.Sprintf(`
-gateway:
-  http:
-    listen: ["127.0.0.1:9080"]
+	return newInProcessConfig(tb, fmt.Sprintf(`
 upstreams:
   - id: u1
     nodes: {%s}
 %s
 routes:
   - {id: r1, uri: /api/*, upstream_id: u1%s}
-`, nodeMap, indent(extra, "    "), routeExtra))); err != nil {
+`, nodeMap, indent(extra, "    "), routeExtra))
+}
+
+// newInProcessConfig builds an inProcessProxy over resources (upstreams,
+// routes, services), its request a GET of /api/users?id=7.
+func newInProcessConfig(tb testing.TB, resources string) *inProcessProxy {
+	tb.Helper()
+	p := &inProcessProxy{g: New(Options{Logger: testLogger(tb)})}
+	if err := p.g.Apply(mustParse(tb, "gateway:\n  http:\n    listen: [\"127.0.0.1:9080\"]\n"+resources)); err != nil {
 		tb.Fatal(err)
 	}
 	p.req.Header.SetMethod("GET")

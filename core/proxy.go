@@ -30,11 +30,12 @@ func (g *Gateway) serveHTTP(ctx *fasthttp.RequestCtx) {
 		return
 	}
 	rt := s.routes[i]
+	lg := rt.legFor(ctx, remote)
 	if rt.websocket && isUpgrade(ctx) {
-		g.tunnel(ctx, rt, remote)
+		g.tunnel(ctx, rt, lg, remote)
 		return
 	}
-	g.proxy(ctx, s, rt, remote)
+	g.proxy(ctx, s, rt, lg, remote)
 }
 
 // remoteAddr is the client's TCP peer address.
@@ -45,8 +46,8 @@ func remoteAddr(ctx *fasthttp.RequestCtx) netip.Addr {
 
 // proxy sends the request to the route's upstream, retrying on other nodes
 // where that is safe, and relays the answer.
-func (g *Gateway) proxy(ctx *fasthttp.RequestCtx, s *Snapshot, rt *routeRT, remote netip.Addr) {
-	up := rt.up
+func (g *Gateway) proxy(ctx *fasthttp.RequestCtx, s *Snapshot, rt *routeRT, lg leg, remote netip.Addr) {
+	up := lg.up
 	x := acquireExchange()
 	x.scratch = buildRequest(&x.req, ctx, remote, x.scratch, false)
 	streamed := x.attachBody(ctx, s.clientIdle)
@@ -73,12 +74,12 @@ func (g *Gateway) proxy(ctx *fasthttp.RequestCtx, s *Snapshot, rt *routeRT, remo
 		if up.observeLatency {
 			sent = time.Now()
 		}
-		err := x.roundTrip(up.clients[at.i], rt.timeouts, replayable)
+		err := x.roundTrip(up.clients[at.i], lg.timeouts, replayable)
 		if err == nil {
 			if up.observeLatency {
 				at.node().ObserveLatency(time.Since(sent))
 			}
-			g.relay(ctx, x, rt, at)
+			g.relay(ctx, x, rt, at, lg.timeouts.read)
 			return
 		}
 		status, o := classify(err)
@@ -172,7 +173,7 @@ func (x *exchange) setHost(ctx *fasthttp.RequestCtx, up *upstreamRT, i int) {
 // relay copies the upstream answer held by x to the client: small bodies
 // are read whole and the connection released at once; others stream and
 // the exchange ends when fasthttp closes the stream.
-func (g *Gateway) relay(ctx *fasthttp.RequestCtx, x *exchange, rt *routeRT, at attempt) {
+func (g *Gateway) relay(ctx *fasthttp.RequestCtx, x *exchange, rt *routeRT, at attempt, readTimeout time.Duration) {
 	resp := &x.resp
 	cl := resp.Header.ContentLength()
 	noBody := resp.SkipBody || noBodyStatus(resp.StatusCode())
@@ -214,7 +215,7 @@ func (g *Gateway) relay(ctx *fasthttp.RequestCtx, x *exchange, rt *routeRT, at a
 	resp.Header.CopyTo(&ctx.Response.Header)
 	x.scratch = stripResponseHopHeaders(&ctx.Response.Header, false, x.scratch)
 	st := &x.stream
-	st.ctx, st.at, st.routeID, st.readTimeout, st.g = ctx, at, rt.id, rt.timeouts.read, g
+	st.ctx, st.at, st.routeID, st.readTimeout, st.g = ctx, at, rt.id, readTimeout, g
 	if cl < 0 {
 		cl = -1
 	}

@@ -2,7 +2,10 @@
 
 package core
 
-import "testing"
+import (
+	"fmt"
+	"testing"
+)
 
 func TestProxyAllocsPerRequest(t *testing.T) {
 	cases := append(balancerTypes, struct{ name, extra string }{
@@ -37,5 +40,29 @@ func TestProxyAllocsWithHealthAndVars(t *testing.T) {
 	}
 	if n := testing.AllocsPerRun(1000, func() { p.do() }); n != 0 {
 		t.Errorf("allocations per proxied GET = %v; want 0", n)
+	}
+}
+
+func TestTrafficSplitDoesNotAllocate(t *testing.T) {
+	stable, canary := fastBackend(t), fastBackend(t)
+	p := newInProcessConfig(t, fmt.Sprintf(`
+upstreams:
+  - {id: stable, nodes: {%q: 1}}
+  - {id: canary, nodes: {%q: 1}}
+routes:
+  - id: r1
+    uri: /api/*
+    upstream_id: stable
+    plugins:
+      traffic-split:
+        rules:
+          - match: [{vars: [["arg_id", "==", "7"]]}]
+            weighted_upstreams: [{upstream_id: canary, weight: 1}, {weight: 3}]
+`, stable, canary))
+	for range 100 {
+		p.do()
+	}
+	if n := testing.AllocsPerRun(1000, func() { p.do() }); n != 0 {
+		t.Errorf("allocations per split request = %v; want 0", n)
 	}
 }

@@ -55,6 +55,8 @@ type routeRT struct {
 	up        *upstreamRT
 	timeouts  timeouts
 	websocket bool
+	// split holds the traffic-split rules, tried in order.
+	split []splitRule
 }
 
 // passHost says which Host header goes upstream.
@@ -201,6 +203,19 @@ func (b *builder) route(r *config.Route, services map[string]*config.Service) (*
 	rt.timeouts = rt.up.timeouts
 	if r.Timeout != nil {
 		rt.timeouts = toTimeouts(r.Timeout)
+	}
+	plugins := r.Plugins
+	if _, ok := plugins[config.TrafficSplitName]; !ok && svc != nil {
+		plugins = svc.Plugins
+	}
+	ts, err := config.TrafficSplitOf(plugins)
+	if err != nil {
+		return nil, routeSpec{}, err
+	}
+	if ts != nil {
+		if err := b.split(rt, ts, r.Timeout != nil); err != nil {
+			return nil, routeSpec{}, err
+		}
 	}
 	rt.websocket = r.WebsocketEnabled(svc)
 

@@ -27,8 +27,8 @@ const maxUpgradeRefusalBody = 1 << 20
 // until either side closes or stays idle longer than the read timeout
 // (nginx proxy_read_timeout semantics). Any other answer is relayed as a
 // normal response. Only connect failures are retried.
-func (g *Gateway) tunnel(ctx *fasthttp.RequestCtx, rt *routeRT, remote netip.Addr) {
-	up := rt.up
+func (g *Gateway) tunnel(ctx *fasthttp.RequestCtx, rt *routeRT, lg leg, remote netip.Addr) {
+	up := lg.up
 	x := acquireExchange()
 	defer x.release()
 	x.scratch = buildRequest(&x.req, ctx, remote, x.scratch, true)
@@ -48,7 +48,7 @@ func (g *Gateway) tunnel(ctx *fasthttp.RequestCtx, rt *routeRT, remote netip.Add
 		}
 		at = a
 		nc := up.clients[at.i]
-		c, err := nc.pool(x.req.Header.Host()).DialTimeout(nc.addr, rt.timeouts.connect)
+		c, err := nc.pool(x.req.Header.Host()).DialTimeout(nc.addr, lg.timeouts.connect)
 		if err == nil {
 			conn = c
 			break
@@ -67,7 +67,7 @@ func (g *Gateway) tunnel(ctx *fasthttp.RequestCtx, rt *routeRT, remote netip.Add
 		return
 	}
 
-	br, err := x.upgradeHandshake(conn, rt.timeouts)
+	br, err := x.upgradeHandshake(conn, lg.timeouts)
 	if err != nil {
 		_ = conn.Close()
 		status, o := classify(err)
@@ -87,7 +87,7 @@ func (g *Gateway) tunnel(ctx *fasthttp.RequestCtx, rt *routeRT, remote netip.Add
 	}
 	resp.Header.CopyTo(&ctx.Response.Header)
 	x.scratch = stripResponseHopHeaders(&ctx.Response.Header, true, x.scratch)
-	idle := rt.timeouts.read
+	idle := lg.timeouts.read
 	routeID := rt.id
 	ctx.Hijack(func(client net.Conn) {
 		err := splice(client, conn, br, idle)

@@ -37,22 +37,7 @@ routes:
 		{"cookie", "", "/", "beta=on", "canary"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			req, err := http.NewRequest("GET", base+tc.path, nil)
-			if err != nil {
-				t.Fatal(err)
-			}
-			if tc.header != "" {
-				req.Header.Set("X-Canary", tc.header)
-			}
-			if tc.cookie != "" {
-				req.Header.Set("Cookie", tc.cookie)
-			}
-			resp, err := c.Do(req)
-			if err != nil {
-				t.Fatal(err)
-			}
-			resp.Body.Close()
-			if got := resp.Header.Get("X-Backend"); got != tc.want {
+			if got := backendFor(t, c, base+tc.path, tc.header, tc.cookie); got != tc.want {
 				t.Errorf("answered by %q; want %q", got, tc.want)
 			}
 		})
