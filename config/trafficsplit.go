@@ -3,6 +3,8 @@ package config
 import (
 	"errors"
 	"fmt"
+	"slices"
+	"strings"
 
 	"github.com/jetwayhq/jetway/expr"
 )
@@ -12,6 +14,20 @@ import (
 // rule matching, the route's own upstream serves it.
 type TrafficSplit struct {
 	Rules []SplitRule
+	// Sticky (extension) assigns each user an arm by a stable hash of a
+	// key, so raising a canary's weight only moves users onto it.
+	Sticky *SplitSticky
+	// TrustedAddrs (extension), when set, limits rules with a match (the
+	// control headers that force an arm) to clients in these CIDRs.
+	TrustedAddrs []string
+}
+
+// SplitSticky names the key a user is recognized by: hash_on cookie or
+// header with the name as key, or vars with a variable (arg_, http_,
+// cookie_, remote_addr, ...), as chash upstreams take them.
+type SplitSticky struct {
+	HashOn string
+	Key    string
 }
 
 // SplitRule is one rule of a TrafficSplit.
@@ -38,6 +54,7 @@ type WeightedUpstream struct {
 const (
 	TrafficSplitName        = "traffic-split"
 	DefaultSplitWeight      = 1
+	maxSplitWeight          = 1000000
 	maxWeightedUpstreams    = 20
 	minWeightedUpstreams    = 1
 	trafficSplitUnsupported = "not supported yet"
@@ -86,7 +103,11 @@ func (d splitDecoder) plugin(v any, p string) *TrafficSplit {
 			for i, r := range rules {
 				ts.Rules = append(ts.Rules, d.rule(r, index(kp, i)))
 			}
-		case "sticky", "ramp":
+		case "sticky":
+			ts.Sticky = d.sticky(m[k], kp)
+		case "trusted_addrs":
+			ts.TrustedAddrs = d.trusted(m[k], kp)
+		case "ramp":
 			d.unsupported(kp, "%s", trafficSplitUnsupported)
 		default:
 			bad(kp, "unknown key")
@@ -183,8 +204,8 @@ func (d splitDecoder) arm(v any, p string) WeightedUpstream {
 			w.UpstreamID = s
 		case "weight":
 			n, ok := m[k].(int)
-			if !ok || n < 0 {
-				bad(kp, "must be an integer >= 0")
+			if !ok || n < 0 || n > maxSplitWeight {
+				bad(kp, "must be an integer 0..%d", maxSplitWeight)
 			}
 			w.Weight = n
 		case "upstream":
@@ -194,4 +215,63 @@ func (d splitDecoder) arm(v any, p string) WeightedUpstream {
 		}
 	}
 	return w
+}
+
+// stickyHashOns are the hash_on values sticky takes.
+var stickyHashOns = []string{"cookie", "header", "vars"}
+
+func (d splitDecoder) sticky(v any, p string) *SplitSticky {
+	m, ok := v.(map[string]any)
+	if !ok {
+		d.bad(p, "must be a mapping")
+		return nil
+	}
+	st := &SplitSticky{}
+	for _, k := range sortedKeys(m) {
+		kp := field(p, k)
+		s, ok := m[k].(string)
+		switch {
+		case k != "hash_on" && k != "key":
+			d.bad(kp, "unknown key")
+		case !ok || s == "":
+			d.bad(kp, "must be a non-empty string")
+		case k == "hash_on":
+			st.HashOn = s
+		default:
+			st.Key = s
+		}
+	}
+	switch {
+	case st.HashOn == "" || st.Key == "":
+		d.bad(p, "hash_on and key are required")
+	case !slices.Contains(stickyHashOns, st.HashOn):
+		d.bad(field(p, "hash_on"), "must be one of %s (got %s)", strings.Join(stickyHashOns, ", "), clip(st.HashOn))
+	default:
+		if msg := hashKeyProblem(st.HashOn, st.Key); msg != "" {
+			d.bad(field(p, "key"), "%s", msg)
+		}
+	}
+	return st
+}
+
+func (d splitDecoder) trusted(v any, p string) []string {
+	list, ok := v.([]any)
+	if !ok || len(list) == 0 {
+		d.bad(p, "must be a non-empty list of IPs or CIDRs")
+		return nil
+	}
+	var out []string
+	for i, e := range list {
+		s, ok := e.(string)
+		if !ok {
+			d.bad(index(p, i), "must be an IP or a CIDR")
+			continue
+		}
+		if msg := remoteAddrProblem(s); msg != "" {
+			d.bad(index(p, i), "%s", msg)
+			continue
+		}
+		out = append(out, s)
+	}
+	return out
 }

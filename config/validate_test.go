@@ -360,15 +360,24 @@ func TestValidateTrafficSplit(t *testing.T) {
 			"routes[0].plugins.traffic-split.rules[0].match[0].other: unknown key",
 			`routes[0].plugins.traffic-split.rules[0].match[0].vars[0][1]: unknown operator "=~"`,
 			`routes[0].plugins.traffic-split.rules[0].weighted_upstreams[0].upstream_id: upstream "nope" not found`,
-			"routes[0].plugins.traffic-split.rules[0].weighted_upstreams[0].weight: must be an integer >= 0",
+			"routes[0].plugins.traffic-split.rules[0].weighted_upstreams[0].weight: must be an integer 0..1000000",
 			"routes[0].plugins.traffic-split.rules[0].weighted_upstreams[1].color: unknown key",
 		}},
 		{"arm count", `{rules: [{weighted_upstreams: []}]}`, []string{
 			"routes[0].plugins.traffic-split.rules[0].weighted_upstreams: must hold 1 to 20 entries",
 		}},
-		{"unsupported", `{rules: [{weighted_upstreams: [{upstream: {nodes: {}}}]}], sticky: {hash_on: cookie, key: uid}}`, []string{
+		{"unsupported", `{rules: [{weighted_upstreams: [{upstream: {nodes: {}}}]}], ramp: {steps: [1, 5]}}`, []string{
+			"routes[0].plugins.traffic-split.ramp: not supported yet",
 			"routes[0].plugins.traffic-split.rules[0].weighted_upstreams[0].upstream: an inline upstream in weighted_upstreams is not supported yet; use upstream_id",
-			"routes[0].plugins.traffic-split.sticky: not supported yet",
+		}},
+		{"sticky", `{rules: [{weighted_upstreams: [{upstream_id: canary}]}], sticky: {hash_on: cookie, key: uid}, trusted_addrs: ["10.0.0.0/8", "127.0.0.1"]}`, nil},
+		{"sticky problems", `{sticky: {hash_on: consumer, key: x, color: 1}, trusted_addrs: ["nowhere"]}`, []string{
+			"routes[0].plugins.traffic-split.sticky.color: unknown key",
+			`routes[0].plugins.traffic-split.sticky.hash_on: must be one of cookie, header, vars (got "consumer")`,
+			"routes[0].plugins.traffic-split.trusted_addrs[0]: " + remoteAddrProblem("nowhere"),
+		}},
+		{"sticky var", `{sticky: {hash_on: vars, key: nope}}`, []string{
+			"routes[0].plugins.traffic-split.sticky.key: " + hashKeyProblem("vars", "nope"),
 		}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {

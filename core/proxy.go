@@ -30,12 +30,11 @@ func (g *Gateway) serveHTTP(ctx *fasthttp.RequestCtx) {
 		return
 	}
 	rt := s.routes[i]
-	lg := rt.legFor(ctx, remote)
 	if rt.websocket && isUpgrade(ctx) {
-		g.tunnel(ctx, rt, lg, remote)
+		g.tunnel(ctx, rt, remote)
 		return
 	}
-	g.proxy(ctx, s, rt, lg, remote)
+	g.proxy(ctx, s, rt, remote)
 }
 
 // remoteAddr is the client's TCP peer address.
@@ -46,9 +45,10 @@ func remoteAddr(ctx *fasthttp.RequestCtx) netip.Addr {
 
 // proxy sends the request to the route's upstream, retrying on other nodes
 // where that is safe, and relays the answer.
-func (g *Gateway) proxy(ctx *fasthttp.RequestCtx, s *Snapshot, rt *routeRT, lg leg, remote netip.Addr) {
-	up := lg.up
+func (g *Gateway) proxy(ctx *fasthttp.RequestCtx, s *Snapshot, rt *routeRT, remote netip.Addr) {
 	x := acquireExchange()
+	lg := rt.legFor(ctx, remote, &x.scratch)
+	up := lg.up
 	x.scratch = buildRequest(&x.req, ctx, remote, x.scratch, false)
 	streamed := x.attachBody(ctx, s.clientIdle)
 	replayable := !streamed && isIdempotent(ctx.Method())

@@ -55,6 +55,8 @@ routes:
     upstream_id: stable
     plugins:
       traffic-split:
+        sticky: {hash_on: header, key: User-Agent}
+        trusted_addrs: ["127.0.0.0/8"]
         rules:
           - match: [{vars: [["arg_id", "==", "7"]]}]
             weighted_upstreams: [{upstream_id: canary, weight: 1}, {weight: 3}]

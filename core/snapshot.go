@@ -55,8 +55,8 @@ type routeRT struct {
 	up        *upstreamRT
 	timeouts  timeouts
 	websocket bool
-	// split holds the traffic-split rules, tried in order.
-	split []splitRule
+	// split is the traffic-split plugin; nil without one.
+	split *split
 }
 
 // passHost says which Host header goes upstream.

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"math"
 	"net/http"
+	"slices"
 	"testing"
 	"time"
 )
@@ -98,4 +99,100 @@ routes:
 			}
 		})
 	}
+}
+
+func TestStickyCanaryOnlyMovesUsersOnto(t *testing.T) {
+	stable, canary := backend(t, named("stable")), backend(t, named("canary"))
+	resources := func(canaryWeight int) string { return stickyConfig(stable, canary, "10.0.0.0/8", canaryWeight) }
+	g, base := startGateway(t, resources(5))
+	c := &http.Client{Timeout: 5 * time.Second}
+	const users = 2000
+	arms := func() []string {
+		out := make([]string, users)
+		for u := range users {
+			out[u] = backendFor(t, c, base+"/", "", fmt.Sprintf("uid=user-%d", u))
+		}
+		return out
+	}
+	share := func(arms []string) float64 {
+		n := 0
+		for _, a := range arms {
+			if a == "canary" {
+				n++
+			}
+		}
+		return float64(n) / float64(len(arms))
+	}
+	at5 := arms()
+	if again := arms(); !slices.Equal(again, at5) {
+		t.Fatal("sticky users changed arms between two rounds at the same weight")
+	}
+	if err := reapply(t, g, base, resources(25)); err != nil {
+		t.Fatal(err)
+	}
+	at25 := arms()
+	for u := range users {
+		if at5[u] == "canary" && at25[u] != "canary" {
+			t.Errorf("user-%d moved from canary back to stable when the canary grew", u)
+		}
+	}
+	// Binomial bounds, 4 sigma over 2,000 users.
+	if s := share(at5); math.Abs(s-0.05) > 4*math.Sqrt(0.05*0.95/users) {
+		t.Errorf("canary share at weight 5: %.3f", s)
+	}
+	if s := share(at25); math.Abs(s-0.25) > 4*math.Sqrt(0.25*0.75/users) {
+		t.Errorf("canary share at weight 25: %.3f", s)
+	}
+	// 127.0.0.1 is outside trusted_addrs: its X-Canary header forces
+	// nothing, and the user keeps its sticky arm.
+	for u := range 50 {
+		if got := backendFor(t, c, base+"/", "1", fmt.Sprintf("uid=user-%d", u)); got != at25[u] {
+			t.Errorf("untrusted X-Canary moved user-%d to %s", u, got)
+		}
+	}
+	// Without the key, the weighted sequence decides: exactly 25 in 100.
+	n := 0
+	for range 100 {
+		if backendFor(t, c, base+"/", "", "") == "canary" {
+			n++
+		}
+	}
+	if n != 25 {
+		t.Errorf("%d of 100 keyless requests went to the canary; want exactly 25", n)
+	}
+}
+
+func TestTrustedOverrideForcesTheCanary(t *testing.T) {
+	stable, canary := backend(t, named("stable")), backend(t, named("canary"))
+	_, base := startGateway(t, stickyConfig(stable, canary, "127.0.0.0/8", 0))
+	c := &http.Client{Timeout: 5 * time.Second}
+	if got := backendFor(t, c, base+"/", "1", "uid=u1"); got != "canary" {
+		t.Errorf("trusted X-Canary: answered by %s; want canary", got)
+	}
+	if got := backendFor(t, c, base+"/", "", "uid=u1"); got != "stable" {
+		t.Errorf("without the header: answered by %s; want stable", got)
+	}
+}
+
+// stickyConfig is a route whose traffic-split is sticky on cookie uid,
+// forces the canary for trusted clients sending X-Canary: 1, and otherwise
+// gives the canary canaryWeight of 100.
+func stickyConfig(stable, canary, trusted string, canaryWeight int) string {
+	return fmt.Sprintf(`
+upstreams:
+  - {id: stable, nodes: {%q: 1}}
+  - {id: canary, nodes: {%q: 1}}
+routes:
+  - id: r
+    uri: /*
+    upstream_id: stable
+    plugins:
+      traffic-split:
+        sticky: {hash_on: cookie, key: uid}
+        trusted_addrs: [%q]
+        rules:
+          - match: [{vars: [["http_x-canary", "==", "1"]]}]
+            weighted_upstreams: [{upstream_id: canary}]
+          - weighted_upstreams: [{upstream_id: canary, weight: %d}, {weight: %d}]
+`, stable, canary, trusted, canaryWeight, 100-canaryWeight)
 }

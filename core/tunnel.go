@@ -27,10 +27,11 @@ const maxUpgradeRefusalBody = 1 << 20
 // until either side closes or stays idle longer than the read timeout
 // (nginx proxy_read_timeout semantics). Any other answer is relayed as a
 // normal response. Only connect failures are retried.
-func (g *Gateway) tunnel(ctx *fasthttp.RequestCtx, rt *routeRT, lg leg, remote netip.Addr) {
-	up := lg.up
+func (g *Gateway) tunnel(ctx *fasthttp.RequestCtx, rt *routeRT, remote netip.Addr) {
 	x := acquireExchange()
 	defer x.release()
+	lg := rt.legFor(ctx, remote, &x.scratch)
+	up := lg.up
 	x.scratch = buildRequest(&x.req, ctx, remote, x.scratch, true)
 	x.attachBody(ctx, 0)
 	x.setHash(ctx, up, remote)
