@@ -54,6 +54,9 @@ var gaps = []struct {
 		plugins := func(p string, m map[string]any) {
 			for _, name := range sortedKeys(m) {
 				pp := field(field(p, "plugins"), name)
+				if name == ProxyMirrorName {
+					continue
+				}
 				if name == TrafficSplitName {
 					splitDecoder{bad: func(string, string, ...any) {}, unsupported: report}.plugin(m[name], pp)
 					continue

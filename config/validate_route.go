@@ -160,6 +160,9 @@ func remoteAddrProblem(s string) string {
 // plugins validates the plugins Jetway runs; the others are refused by
 // the support gaps.
 func (v *validator) plugins(p string, plugins map[string]any) {
+	if pm, ok := plugins[ProxyMirrorName]; ok {
+		decodeProxyMirror(pm, field(field(p, "plugins"), ProxyMirrorName), v.errf)
+	}
 	ts, ok := plugins[TrafficSplitName]
 	if !ok {
 		return

@@ -386,3 +386,30 @@ func TestValidateTrafficSplit(t *testing.T) {
 		})
 	}
 }
+
+func TestValidateProxyMirror(t *testing.T) {
+	for _, tc := range []struct {
+		plugin string
+		want   []string
+	}{
+		{`{host: "http://127.0.0.1:9797"}`, nil},
+		{`{host: "https://mirror.example.com:443", path: /shadow, path_concat_mode: prefix, sample_ratio: 0.5, max_body_bytes: 1024}`, nil},
+		{`{path: x, sample_ratio: 2, path_concat_mode: append, max_body_bytes: 70000, extra: 1}`, []string{
+			"routes[0].plugins.proxy-mirror.extra: unknown key",
+			"routes[0].plugins.proxy-mirror.max_body_bytes: must be an integer 0..65536 (larger bodies stream and are not mirrored)",
+			`routes[0].plugins.proxy-mirror.path: must start with "/" and hold no spaces`,
+			"routes[0].plugins.proxy-mirror.path_concat_mode: must be replace or prefix",
+			"routes[0].plugins.proxy-mirror.sample_ratio: must be a number 1e-05..1",
+			"routes[0].plugins.proxy-mirror.host: required",
+		}},
+		{`{host: "127.0.0.1:9797"}`, []string{
+			`routes[0].plugins.proxy-mirror.host: must be "http://host:port" or "https://host:port"`,
+		}},
+		{`{host: "http://h:1/path"}`, []string{
+			`routes[0].plugins.proxy-mirror.host: must be "http://host:port" or "https://host:port"`,
+		}},
+	} {
+		_, err := Parse("test.yaml", []byte("routes: [{id: r, uri: /, upstream: {nodes: {}}, plugins: {proxy-mirror: "+tc.plugin+"}}]\n"))
+		equalStrings(t, "problems of "+tc.plugin, problemsOf(t, err), tc.want)
+	}
+}

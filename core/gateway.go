@@ -45,6 +45,7 @@ type Gateway struct {
 	registry *upstream.Registry
 	hc       *hc.Manager
 	clients  *clientPool
+	mirrors  *mirrors
 	snap     atomic.Pointer[Snapshot]
 
 	mu        sync.Mutex // serializes Apply, Start and Shutdown
@@ -67,6 +68,7 @@ func New(opts Options) *Gateway {
 		registry: upstream.NewRegistry(),
 		hc:       hc.NewManager(hc.Options{Clock: opts.Clock, Logger: log, RootCAs: opts.RootCAs}),
 		clients:  newClientPool(),
+		mirrors:  newMirrors(),
 	}
 }
 
@@ -173,6 +175,7 @@ func (g *Gateway) Shutdown(ctx context.Context) error {
 	}
 	g.serveWG.Wait()
 	g.hc.Close()
+	g.mirrors.stop()
 	g.clients.closeAll()
 	if ctx.Err() != nil {
 		return fmt.Errorf("jetway: drain cut short: %w", ctx.Err())

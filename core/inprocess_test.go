@@ -90,6 +90,7 @@ func newInProcessConfig(tb testing.TB, resources string) *inProcessProxy {
 	p.ctx.Init(&p.req, &net.TCPAddr{IP: net.IPv4(127, 0, 0, 1), Port: 40000}, nil)
 	tb.Cleanup(p.g.clients.closeAll)
 	tb.Cleanup(p.g.hc.Close)
+	tb.Cleanup(p.g.mirrors.stop)
 	return p
 }
 

@@ -51,6 +51,9 @@ func (g *Gateway) proxy(ctx *fasthttp.RequestCtx, s *Snapshot, rt *routeRT, remo
 	up := lg.up
 	x.scratch = buildRequest(&x.req, ctx, remote, x.scratch, false)
 	streamed := x.attachBody(ctx, s.clientIdle)
+	if rt.mirror != nil {
+		rt.mirror.offer(&x.req, streamed)
+	}
 	replayable := !streamed && isIdempotent(ctx.Method())
 	if ctx.IsHead() {
 		x.resp.SkipBody = true

@@ -68,3 +68,22 @@ routes:
 		t.Errorf("allocations per split request = %v; want 0", n)
 	}
 }
+
+func TestProxyMirrorDoesNotAllocate(t *testing.T) {
+	p := newInProcessConfig(t, fmt.Sprintf(`
+upstreams:
+  - {id: u, nodes: {%q: 1}}
+routes:
+  - id: r1
+    uri: /api/*
+    upstream_id: u
+    plugins:
+      proxy-mirror: {host: "http://%s"}
+`, fastBackend(t), fastBackend(t)))
+	for range 100 {
+		p.do()
+	}
+	if n := testing.AllocsPerRun(1000, func() { p.do() }); n != 0 {
+		t.Errorf("allocations per mirrored request = %v; want 0", n)
+	}
+}

@@ -57,6 +57,8 @@ type routeRT struct {
 	websocket bool
 	// split is the traffic-split plugin; nil without one.
 	split *split
+	// mirror is the proxy-mirror plugin; nil without one.
+	mirror *mirror
 }
 
 // passHost says which Host header goes upstream.
@@ -207,6 +209,17 @@ func (b *builder) route(r *config.Route, services map[string]*config.Service) (*
 	plugins := r.Plugins
 	if _, ok := plugins[config.TrafficSplitName]; !ok && svc != nil {
 		plugins = svc.Plugins
+	}
+	mp := r.Plugins
+	if _, ok := mp[config.ProxyMirrorName]; !ok && svc != nil {
+		mp = svc.Plugins
+	}
+	pm, err := config.ProxyMirrorOf(mp)
+	if err != nil {
+		return nil, routeSpec{}, err
+	}
+	if pm != nil {
+		rt.mirror = b.g.mirrors.build(r.ID, pm)
 	}
 	ts, err := config.TrafficSplitOf(plugins)
 	if err != nil {

@@ -1,0 +1,205 @@
+package core
+
+import (
+	"math/rand/v2"
+	"net"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/valyala/fasthttp"
+
+	"github.com/jetwayhq/jetway/config"
+)
+
+// Mirror limits. The request path only copies the request into a pooled
+// one and queues it; a fixed pool of workers sends the copies, so the
+// client's answer never waits on a mirror.
+const (
+	// mirrorQueue bounds the copies waiting for a worker; a copy that
+	// finds the queue full is dropped and counted.
+	mirrorQueue = 1024
+	// mirrorWorkers is how many copies are sent at once.
+	mirrorWorkers = 4
+	// mirrorTimeout bounds one mirrored exchange, and so how long a
+	// shutdown waits for the copies in flight.
+	mirrorTimeout = 5 * time.Second
+)
+
+// MirrorStats counts what proxy-mirror did with a route's requests.
+type MirrorStats struct {
+	Sent    atomic.Uint64 // answered by the mirror (any status below 500)
+	Failed  atomic.Uint64 // the mirror failed, timed out or answered 5xx
+	Skipped atomic.Uint64 // not mirrored: a streamed or too large body
+	Dropped atomic.Uint64 // not mirrored: the queue was full
+}
+
+// mirror is one route's proxy-mirror as the request path uses it.
+type mirror struct {
+	ms      *mirrors
+	client  *fasthttp.HostClient
+	host    string
+	path    string
+	prefix  bool
+	ratio   float64
+	maxBody int
+	stats   *MirrorStats
+}
+
+// mirrorJob is one copy on its way to a mirror.
+type mirrorJob struct {
+	m   *mirror
+	req *fasthttp.Request
+}
+
+// mirrors is the gateway's mirror workers, queue, clients and counters.
+type mirrors struct {
+	mu      sync.Mutex
+	jobs    chan mirrorJob
+	done    chan struct{}
+	wg      sync.WaitGroup
+	clients map[string]*fasthttp.HostClient // by mirror host URL
+	stats   map[string]*MirrorStats         // by route id
+	stopped bool
+}
+
+func newMirrors() *mirrors {
+	return &mirrors{clients: make(map[string]*fasthttp.HostClient), stats: make(map[string]*MirrorStats)}
+}
+
+// build returns the mirror of route routeID for pm, starting the workers
+// on first use.
+func (ms *mirrors) build(routeID string, pm *config.ProxyMirror) *mirror {
+	ms.mu.Lock()
+	defer ms.mu.Unlock()
+	if ms.jobs == nil {
+		ms.jobs = make(chan mirrorJob, mirrorQueue)
+		ms.done = make(chan struct{})
+		ms.wg.Add(mirrorWorkers)
+		for range mirrorWorkers {
+			go ms.work()
+		}
+	}
+	c := ms.clients[pm.Host]
+	addr, tls := strings.CutPrefix(pm.Host, "https://")
+	if !tls {
+		addr = strings.TrimPrefix(pm.Host, "http://")
+	}
+	if c == nil {
+		c = &fasthttp.HostClient{
+			Addr:                      addr,
+			IsTLS:                     tls,
+			MaxConns:                  mirrorWorkers,
+			ReadTimeout:               mirrorTimeout,
+			WriteTimeout:              mirrorTimeout,
+			MaxIdemponentCallAttempts: 1,
+			// Its own dialer: fasthttp's default one keeps a process-wide
+			// cache goroutine.
+			Dial: func(addr string) (net.Conn, error) {
+				return (&net.Dialer{Timeout: mirrorTimeout}).Dial("tcp", addr)
+			},
+			NoDefaultUserAgentHeader:      true,
+			DisableHeaderNamesNormalizing: true,
+		}
+		ms.clients[pm.Host] = c
+	}
+	st := ms.stats[routeID]
+	if st == nil {
+		st = new(MirrorStats)
+		ms.stats[routeID] = st
+	}
+	return &mirror{
+		ms: ms, client: c, host: addr, path: pm.Path, prefix: pm.PathConcatMode == "prefix",
+		ratio: pm.SampleRatio, maxBody: pm.MaxBodyBytes, stats: st,
+	}
+}
+
+// offer queues a copy of req, the upstream request, unless its body
+// streams or is too large, the sample passes it by, or the queue is full.
+// It never blocks.
+func (m *mirror) offer(req *fasthttp.Request, streamed bool) {
+	if streamed || len(req.Body()) > m.maxBody {
+		m.stats.Skipped.Add(1)
+		return
+	}
+	if m.ratio < 1 && rand.Float64() >= m.ratio {
+		return
+	}
+	c := fasthttp.AcquireRequest()
+	req.CopyTo(c)
+	select {
+	case m.ms.jobs <- mirrorJob{m: m, req: c}:
+	default:
+		fasthttp.ReleaseRequest(c)
+		m.stats.Dropped.Add(1)
+	}
+}
+
+// work sends queued copies until the gateway shuts down.
+func (ms *mirrors) work() {
+	defer ms.wg.Done()
+	resp := fasthttp.AcquireResponse()
+	defer fasthttp.ReleaseResponse(resp)
+	resp.SkipBody = true
+	for {
+		select {
+		case j := <-ms.jobs:
+			j.m.send(j.req, resp)
+			fasthttp.ReleaseRequest(j.req)
+		case <-ms.done:
+			return
+		}
+	}
+}
+
+// send delivers one copy: to the mirror's host, with its path rewritten.
+func (m *mirror) send(req *fasthttp.Request, resp *fasthttp.Response) {
+	req.Header.SetHost(m.host)
+	req.SetConnectionClose()
+	req.Header.Del(fasthttp.HeaderConnection)
+	if m.path != "" {
+		if m.prefix {
+			req.URI().SetPath(m.path + string(req.URI().Path()))
+		} else {
+			req.URI().SetPath(m.path)
+		}
+	}
+	err := m.client.DoTimeout(req, resp, mirrorTimeout)
+	if err != nil || resp.StatusCode() >= 500 {
+		m.stats.Failed.Add(1)
+		return
+	}
+	m.stats.Sent.Add(1)
+}
+
+// stop ends the workers for good; copies still queued are dropped.
+func (ms *mirrors) stop() {
+	ms.mu.Lock()
+	defer ms.mu.Unlock()
+	if ms.done != nil && !ms.stopped {
+		ms.stopped = true
+		close(ms.done)
+		ms.wg.Wait()
+		for {
+			select {
+			case j := <-ms.jobs:
+				fasthttp.ReleaseRequest(j.req)
+				continue
+			default:
+			}
+			break
+		}
+	}
+	for _, c := range ms.clients {
+		c.CloseIdleConnections()
+	}
+}
+
+// MirrorStats returns the proxy-mirror counters of route id, nil when the
+// route never had a mirror.
+func (g *Gateway) MirrorStats(id string) *MirrorStats {
+	g.mirrors.mu.Lock()
+	defer g.mirrors.mu.Unlock()
+	return g.mirrors.stats[id]
+}
