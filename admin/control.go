@@ -29,6 +29,9 @@ func NewControl(g *core.Gateway, log *slog.Logger) *Control {
 	c := &Control{g: g, log: log, mux: http.NewServeMux()}
 	c.mux.HandleFunc("GET /v1/healthcheck", c.healthAll)
 	c.mux.HandleFunc("GET /v1/healthcheck/{kind}/{id}", c.healthOne)
+	c.mux.HandleFunc("GET /v1/mirror", func(w http.ResponseWriter, r *http.Request) {
+		writeJSON(w, http.StatusOK, c.g.Mirrors())
+	})
 	c.mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
 		writeJSON(w, http.StatusNotFound, errorBody{"404 Not Found"})
 	})

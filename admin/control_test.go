@@ -148,3 +148,24 @@ routes:
 	}
 	_ = g
 }
+
+func TestMirrorCounters(t *testing.T) {
+	mirror := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {}))
+	defer mirror.Close()
+	_, base := startControl(t, fmt.Sprintf(`
+routes:
+  - id: r1
+    uri: /
+    upstream: {nodes: {"127.0.0.1:1": 1}}
+    plugins: {proxy-mirror: {host: %q}}
+  - {id: r2, uri: /b, upstream: {nodes: {"127.0.0.1:1": 1}}}
+`, mirror.URL))
+	var got []core.MirrorView
+	if status := getJSON(t, base+"/v1/mirror", &got); status != 200 {
+		t.Fatalf("status %d", status)
+	}
+	want := []core.MirrorView{{Route: "r1", Host: strings.TrimPrefix(mirror.URL, "http://")}}
+	if len(got) != 1 || got[0] != want[0] {
+		t.Errorf("GET /v1/mirror = %+v; want %+v", got, want)
+	}
+}

@@ -203,3 +203,33 @@ func (g *Gateway) MirrorStats(id string) *MirrorStats {
 	defer g.mirrors.mu.Unlock()
 	return g.mirrors.stats[id]
 }
+
+// MirrorView is one route's proxy-mirror counters for the Control API.
+type MirrorView struct {
+	Route   string `json:"route"`
+	Host    string `json:"host"`
+	Sent    uint64 `json:"sent"`
+	Failed  uint64 `json:"failed"`
+	Skipped uint64 `json:"skipped"`
+	Dropped uint64 `json:"dropped"`
+}
+
+// Mirrors returns the counters of every route that mirrors, in config
+// order.
+func (g *Gateway) Mirrors() []MirrorView {
+	out := []MirrorView{}
+	s := g.snap.Load()
+	if s == nil {
+		return out
+	}
+	for _, rt := range s.routes {
+		if m := rt.mirror; m != nil {
+			out = append(out, MirrorView{
+				Route: rt.id, Host: m.host,
+				Sent: m.stats.Sent.Load(), Failed: m.stats.Failed.Load(),
+				Skipped: m.stats.Skipped.Load(), Dropped: m.stats.Dropped.Load(),
+			})
+		}
+	}
+	return out
+}
