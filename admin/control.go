@@ -32,6 +32,11 @@ func NewControl(g *core.Gateway, log *slog.Logger) *Control {
 	c.mux.HandleFunc("GET /v1/mirror", func(w http.ResponseWriter, r *http.Request) {
 		writeJSON(w, http.StatusOK, c.g.Mirrors())
 	})
+	c.mux.HandleFunc("GET /v1/canary", func(w http.ResponseWriter, r *http.Request) {
+		writeJSON(w, http.StatusOK, c.g.Ramps())
+	})
+	c.mux.HandleFunc("GET /v1/canary/{route}", c.canaryOne)
+	c.mux.HandleFunc("POST /v1/canary/{route}/{action}", c.canaryAction)
 	c.mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
 		writeJSON(w, http.StatusNotFound, errorBody{"404 Not Found"})
 	})
@@ -115,4 +120,27 @@ func writeJSON(w http.ResponseWriter, status int, v any) {
 	w.Header().Set("Content-Type", "application/json")
 	w.WriteHeader(status)
 	_, _ = w.Write(append(b, '\n'))
+}
+
+func (c *Control) canaryOne(w http.ResponseWriter, r *http.Request) {
+	route := r.PathValue("route")
+	for _, v := range c.g.Ramps() {
+		if v.Route == route {
+			writeJSON(w, http.StatusOK, v)
+			return
+		}
+	}
+	writeJSON(w, http.StatusNotFound, errorBody{"route " + route + " has no canary ramp"})
+}
+
+func (c *Control) canaryAction(w http.ResponseWriter, r *http.Request) {
+	v, err := c.g.RampAction(r.PathValue("route"), r.PathValue("action"))
+	switch {
+	case errors.Is(err, core.ErrNoRamp):
+		writeJSON(w, http.StatusNotFound, errorBody{err.Error()})
+	case err != nil:
+		writeJSON(w, http.StatusBadRequest, errorBody{err.Error()})
+	default:
+		writeJSON(w, http.StatusOK, v)
+	}
 }

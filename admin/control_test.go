@@ -169,3 +169,57 @@ routes:
 		t.Errorf("GET /v1/mirror = %+v; want %+v", got, want)
 	}
 }
+
+func TestCanaryEndpoints(t *testing.T) {
+	_, base := startControl(t, `
+upstreams:
+  - {id: stable, nodes: {"127.0.0.1:1": 1}}
+  - {id: canary, nodes: {"127.0.0.1:2": 1}}
+routes:
+  - id: r1
+    uri: /
+    upstream_id: stable
+    plugins:
+      traffic-split:
+        rules: [{weighted_upstreams: [{upstream_id: canary}, {weight: 1}]}]
+        ramp: {steps: [5, 25, 100]}
+`)
+	var all []core.RampView
+	if status := getJSON(t, base+"/v1/canary", &all); status != 200 || len(all) != 1 || all[0].Route != "r1" || all[0].Weight != 5 || all[0].State != "running" {
+		t.Fatalf("GET /v1/canary = %d %+v", status, all)
+	}
+	var one core.RampView
+	if status := getJSON(t, base+"/v1/canary/r1", &one); status != 200 || len(one.Steps) != 3 {
+		t.Fatalf("GET /v1/canary/r1 = %d %+v", status, one)
+	}
+	post := func(path string, v any) int {
+		t.Helper()
+		resp, err := http.Post(base+path, "application/json", nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		if err := json.NewDecoder(resp.Body).Decode(v); err != nil {
+			t.Fatal(err)
+		}
+		return resp.StatusCode
+	}
+	if status := post("/v1/canary/r1/pause", &one); status != 200 || one.State != "paused" {
+		t.Errorf("pause = %d %+v", status, one)
+	}
+	if status := post("/v1/canary/r1/rollback", &one); status != 200 || one.State != "rolled_back" || one.Weight != 0 {
+		t.Errorf("rollback = %d %+v", status, one)
+	}
+	var e struct {
+		ErrorMsg string `json:"error_msg"`
+	}
+	if status := post("/v1/canary/r1/explode", &e); status != 400 || e.ErrorMsg == "" {
+		t.Errorf("unknown action = %d %+v", status, e)
+	}
+	if status := post("/v1/canary/nope/pause", &e); status != 404 {
+		t.Errorf("unknown route = %d %+v", status, e)
+	}
+	if status := getJSON(t, base+"/v1/canary/nope", &e); status != 404 {
+		t.Errorf("GET unknown route = %d", status)
+	}
+}

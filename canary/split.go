@@ -2,6 +2,7 @@ package canary
 
 import (
 	"net/netip"
+	"sync/atomic"
 
 	"github.com/valyala/fasthttp"
 
@@ -26,19 +27,36 @@ type Split struct {
 
 type rule struct {
 	match []*expr.Expr
-	seq   *lb.Sequence
-	ends  []uint32 // sticky bucket ranges; see bucketEnds
+	// arms is replaced whole when a ramp changes the weights.
+	arms atomic.Pointer[armTable]
+}
+
+// armTable is how a rule picks an arm for one set of weights.
+type armTable struct {
+	seq  *lb.Sequence
+	ends []uint32 // sticky bucket ranges; see bucketEnds
+}
+
+func newArmTable(weights []int) *armTable {
+	return &armTable{seq: lb.NewSequence(weights), ends: bucketEnds(weights)}
 }
 
 // New builds a Split. trusted, when not nil, holds the client prefixes
 // (unmapped) whose requests may fall under rules that have a match: the
 // control headers that force an arm are honoured only from there.
 func New(rules []Rule, trusted []netip.Prefix) *Split {
-	s := &Split{trusted: trusted}
-	for _, r := range rules {
-		s.rules = append(s.rules, rule{match: r.Match, seq: lb.NewSequence(r.Weights), ends: bucketEnds(r.Weights)})
+	s := &Split{trusted: trusted, rules: make([]rule, len(rules))}
+	for i, r := range rules {
+		s.rules[i].match = r.Match
+		s.rules[i].arms.Store(newArmTable(r.Weights))
 	}
 	return s
+}
+
+// SetWeights replaces the arm weights of rule i; requests already past
+// Arm keep the arm they got.
+func (s *Split) SetWeights(i int, weights []int) {
+	s.rules[i].arms.Store(newArmTable(weights))
 }
 
 // Rule returns the index of the first rule the request falls under;
@@ -62,13 +80,13 @@ func (s *Split) Rule(ctx *fasthttp.RequestCtx, remote netip.Addr) (int, bool) {
 // key hashes to when key is not empty (sticky), else the next of the
 // rule's weighted sequence. It is -1 when every weight is 0.
 func (s *Split) Arm(i int, key []byte) int {
-	r := &s.rules[i]
+	t := s.rules[i].arms.Load()
 	if len(key) > 0 {
-		if k := bucketArm(r.ends, uint32(lb.HashKey(key)%Buckets)); k >= 0 {
+		if k := bucketArm(t.ends, uint32(lb.HashKey(key)%Buckets)); k >= 0 {
 			return k
 		}
 	}
-	return r.seq.Next()
+	return t.seq.Next()
 }
 
 func matches(ms []*expr.Expr, ctx *fasthttp.RequestCtx, remote netip.Addr) bool {

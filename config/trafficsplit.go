@@ -3,6 +3,7 @@ package config
 import (
 	"errors"
 	"fmt"
+	"math"
 	"slices"
 	"strings"
 
@@ -20,7 +21,30 @@ type TrafficSplit struct {
 	// TrustedAddrs (extension), when set, limits rules with a match (the
 	// control headers that force an arm) to clients in these CIDRs.
 	TrustedAddrs []string
+	// Ramp (extension) moves the canary's weight through steps and rolls
+	// it back when it misbehaves. Every rule then has two arms: the
+	// canary (an upstream_id) and the stable one (weight only); their
+	// written weights are replaced by the ramp's.
+	Ramp *SplitRamp
 }
+
+// SplitRamp configures an automatic canary ramp.
+type SplitRamp struct {
+	Steps           []int   // canary weights in percent, ascending
+	Interval        Seconds // one step per interval, at most
+	MinRequests     int     // canary requests a step needs before it can advance
+	MaxErrorRate    float64 // 5xx share that rolls the canary back
+	MaxP99Ms        float64 // p99 latency (ms) that rolls it back
+	CompareToStable bool    // the limits are margins over the stable arm's
+}
+
+// Ramp defaults.
+const (
+	DefaultRampInterval     = Seconds(60)
+	DefaultRampMinRequests  = 200
+	DefaultRampMaxErrorRate = 0.01
+	DefaultRampMaxP99Ms     = 500
+)
 
 // SplitSticky names the key a user is recognized by: hash_on cookie or
 // header with the name as key, or vars with a variable (arg_, http_,
@@ -108,9 +132,24 @@ func (d splitDecoder) plugin(v any, p string) *TrafficSplit {
 		case "trusted_addrs":
 			ts.TrustedAddrs = d.trusted(m[k], kp)
 		case "ramp":
-			d.unsupported(kp, "%s", trafficSplitUnsupported)
+			ts.Ramp = d.ramp(m[k], kp)
 		default:
 			bad(kp, "unknown key")
+		}
+	}
+	if ts.Ramp != nil {
+		for i, r := range ts.Rules {
+			canary, stable := 0, 0
+			for _, w := range r.WeightedUpstreams {
+				if w.UpstreamID != "" {
+					canary++
+				} else {
+					stable++
+				}
+			}
+			if canary != 1 || stable != 1 {
+				bad(field(index(field(p, "rules"), i), "weighted_upstreams"), "with ramp, a rule needs one canary arm (upstream_id) and one stable arm (weight only)")
+			}
 		}
 	}
 	return ts
@@ -274,4 +313,68 @@ func (d splitDecoder) trusted(v any, p string) []string {
 		out = append(out, s)
 	}
 	return out
+}
+
+func (d splitDecoder) ramp(v any, p string) *SplitRamp {
+	m, ok := v.(map[string]any)
+	if !ok {
+		d.bad(p, "must be a mapping")
+		return nil
+	}
+	rp := &SplitRamp{Interval: DefaultRampInterval, MinRequests: DefaultRampMinRequests, MaxErrorRate: DefaultRampMaxErrorRate, MaxP99Ms: DefaultRampMaxP99Ms}
+	number := func(kp string, v any, min, max float64) float64 {
+		var f float64
+		switch n := v.(type) {
+		case int:
+			f = float64(n)
+		case float64:
+			f = n
+		default:
+			f = math.NaN()
+		}
+		if !(f >= min && f <= max) {
+			d.bad(kp, "must be a number %g..%g", min, max)
+		}
+		return f
+	}
+	for _, k := range sortedKeys(m) {
+		kp := field(p, k)
+		switch val := m[k]; k {
+		case "steps":
+			list, ok := val.([]any)
+			if !ok || len(list) == 0 {
+				d.bad(kp, "must be a non-empty list of percentages")
+				continue
+			}
+			for i, e := range list {
+				n, ok := e.(int)
+				if !ok || n < 0 || n > 100 || (i > 0 && n <= rp.Steps[i-1]) {
+					d.bad(index(kp, i), "must be an integer 0..100, above the step before")
+				}
+				rp.Steps = append(rp.Steps, n)
+			}
+		case "interval":
+			rp.Interval = Seconds(number(kp, val, 1, 86400))
+		case "min_requests":
+			rp.MinRequests = int(number(kp, val, 0, 1e9))
+		case "max_error_rate":
+			rp.MaxErrorRate = number(kp, val, 0, 1)
+		case "max_p99_ms":
+			rp.MaxP99Ms = number(kp, val, 1, 3.6e6)
+		case "compare_to_stable":
+			b, ok := val.(bool)
+			if !ok {
+				d.bad(kp, "must be true or false")
+			}
+			rp.CompareToStable = b
+		default:
+			d.bad(kp, "unknown key")
+		}
+	}
+	if rp.Steps == nil {
+		if _, given := m["steps"]; !given {
+			d.bad(field(p, "steps"), "required")
+		}
+	}
+	return rp
 }

@@ -366,9 +366,18 @@ func TestValidateTrafficSplit(t *testing.T) {
 		{"arm count", `{rules: [{weighted_upstreams: []}]}`, []string{
 			"routes[0].plugins.traffic-split.rules[0].weighted_upstreams: must hold 1 to 20 entries",
 		}},
-		{"unsupported", `{rules: [{weighted_upstreams: [{upstream: {nodes: {}}}]}], ramp: {steps: [1, 5]}}`, []string{
-			"routes[0].plugins.traffic-split.ramp: not supported yet",
+		{"unsupported", `{rules: [{weighted_upstreams: [{upstream: {nodes: {}}}]}]}`, []string{
 			"routes[0].plugins.traffic-split.rules[0].weighted_upstreams[0].upstream: an inline upstream in weighted_upstreams is not supported yet; use upstream_id",
+		}},
+		{"ramp", `{rules: [{weighted_upstreams: [{upstream_id: canary}, {weight: 1}]}], ramp: {steps: [1, 5, 25, 50, 100], interval: 60, min_requests: 200, max_error_rate: 0.01, max_p99_ms: 500, compare_to_stable: true}}`, nil},
+		{"ramp problems", `{rules: [{weighted_upstreams: [{upstream_id: canary}]}], ramp: {steps: [5, 5, 101], interval: 0, max_error_rate: 2, compare_to_stable: yes, speed: 1}}`, []string{
+			"routes[0].plugins.traffic-split.ramp.compare_to_stable: must be true or false",
+			"routes[0].plugins.traffic-split.ramp.interval: must be a number 1..86400",
+			"routes[0].plugins.traffic-split.ramp.max_error_rate: must be a number 0..1",
+			"routes[0].plugins.traffic-split.ramp.speed: unknown key",
+			"routes[0].plugins.traffic-split.ramp.steps[1]: must be an integer 0..100, above the step before",
+			"routes[0].plugins.traffic-split.ramp.steps[2]: must be an integer 0..100, above the step before",
+			"routes[0].plugins.traffic-split.rules[0].weighted_upstreams: with ramp, a rule needs one canary arm (upstream_id) and one stable arm (weight only)",
 		}},
 		{"sticky", `{rules: [{weighted_upstreams: [{upstream_id: canary}]}], sticky: {hash_on: cookie, key: uid}, trusted_addrs: ["10.0.0.0/8", "127.0.0.1"]}`, nil},
 		{"sticky problems", `{sticky: {hash_on: consumer, key: x, color: 1}, trusted_addrs: ["nowhere"]}`, []string{

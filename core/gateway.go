@@ -46,6 +46,7 @@ type Gateway struct {
 	hc       *hc.Manager
 	clients  *clientPool
 	mirrors  *mirrors
+	ramps    *ramps
 	snap     atomic.Pointer[Snapshot]
 
 	mu        sync.Mutex // serializes Apply, Start and Shutdown
@@ -69,6 +70,7 @@ func New(opts Options) *Gateway {
 		hc:       hc.NewManager(hc.Options{Clock: opts.Clock, Logger: log, RootCAs: opts.RootCAs}),
 		clients:  newClientPool(),
 		mirrors:  newMirrors(),
+		ramps:    newRamps(),
 	}
 }
 
@@ -87,6 +89,7 @@ func (g *Gateway) Apply(cfg *config.Config) error {
 	}
 	g.snap.Store(s)
 	s.publishHealth(g.hc)
+	g.ramps.publish(g, s)
 	g.registry.Retain(s.nodeKeys)
 	g.clients.retain(s.clientKeys)
 	g.log.Info("config applied", "routes", len(s.routes), "upstreams", len(s.upstreams))
@@ -175,6 +178,7 @@ func (g *Gateway) Shutdown(ctx context.Context) error {
 	}
 	g.serveWG.Wait()
 	g.hc.Close()
+	g.ramps.stopAll()
 	g.mirrors.stop()
 	g.clients.closeAll()
 	if ctx.Err() != nil {

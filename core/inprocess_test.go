@@ -91,6 +91,7 @@ func newInProcessConfig(tb testing.TB, resources string) *inProcessProxy {
 	tb.Cleanup(p.g.clients.closeAll)
 	tb.Cleanup(p.g.hc.Close)
 	tb.Cleanup(p.g.mirrors.stop)
+	tb.Cleanup(p.g.ramps.stopAll)
 	return p
 }
 

@@ -49,6 +49,10 @@ func (g *Gateway) proxy(ctx *fasthttp.RequestCtx, s *Snapshot, rt *routeRT, remo
 	x := acquireExchange()
 	lg := rt.legFor(ctx, remote, &x.scratch)
 	up := lg.up
+	var began time.Time
+	if lg.ramp != nil {
+		began = time.Now()
+	}
 	x.scratch = buildRequest(&x.req, ctx, remote, x.scratch, false)
 	streamed := x.attachBody(ctx, s.clientIdle)
 	if rt.mirror != nil {
@@ -82,6 +86,9 @@ func (g *Gateway) proxy(ctx *fasthttp.RequestCtx, s *Snapshot, rt *routeRT, remo
 			if up.observeLatency {
 				at.node().ObserveLatency(time.Since(sent))
 			}
+			if lg.ramp != nil {
+				lg.observe(x.resp.StatusCode() >= 500, began)
+			}
 			g.relay(ctx, x, rt, at, lg.timeouts.read)
 			return
 		}
@@ -105,6 +112,8 @@ func (g *Gateway) proxy(ctx *fasthttp.RequestCtx, s *Snapshot, rt *routeRT, remo
 	status, _ := classify(lastErr)
 	if status == StatusClientClosedRequest {
 		g.log.Info("client closed the connection", "status", status, "route", rt.id)
+	} else if lg.ramp != nil {
+		lg.observe(true, began)
 	}
 	writeError(ctx, status)
 	x.release()

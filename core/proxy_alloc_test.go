@@ -87,3 +87,25 @@ routes:
 		t.Errorf("allocations per mirrored request = %v; want 0", n)
 	}
 }
+
+func TestCanaryRampDoesNotAllocate(t *testing.T) {
+	p := newInProcessConfig(t, fmt.Sprintf(`
+upstreams:
+  - {id: stable, nodes: {%q: 1}}
+  - {id: canary, nodes: {%q: 1}}
+routes:
+  - id: r1
+    uri: /api/*
+    upstream_id: stable
+    plugins:
+      traffic-split:
+        rules: [{weighted_upstreams: [{upstream_id: canary}, {weight: 1}]}]
+        ramp: {steps: [50, 100]}
+`, fastBackend(t), fastBackend(t)))
+	for range 100 {
+		p.do()
+	}
+	if n := testing.AllocsPerRun(1000, func() { p.do() }); n != 0 {
+		t.Errorf("allocations per ramped request = %v; want 0", n)
+	}
+}

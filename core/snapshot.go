@@ -47,6 +47,8 @@ type Snapshot struct {
 	plan *hc.Plan
 	// control is the Control API address (gateway.control.listen).
 	control string
+	// ramps are the canary ramps of the snapshot's routes, by rampKey.
+	ramps map[string]splitRamp
 }
 
 // routeRT is a route as the request path uses it.
@@ -136,6 +138,7 @@ func (g *Gateway) build(cfg *config.Config) (*Snapshot, error) {
 		idleTimeout:       cfg.Gateway.HTTP.IdleTimeout.Duration(),
 		clientIdle:        cfg.Gateway.HTTP.ReadHeaderTimeout.Duration(),
 		plan:              g.hc.Plan(),
+		ramps:             make(map[string]splitRamp),
 		control:           cfg.Gateway.Control.Listen,
 	}
 	b := &builder{g: g, snap: s, prev: g.snap.Load(), inline: make(map[string]*upstreamRT), now: g.hc.Clock().Now().UnixNano()}

@@ -3,6 +3,7 @@ package core
 import (
 	"fmt"
 	"net/netip"
+	"time"
 
 	"github.com/valyala/fasthttp"
 
@@ -11,10 +12,20 @@ import (
 	"github.com/jetwayhq/jetway/expr"
 )
 
-// leg is where one request goes: an upstream and the timeouts that apply.
+// leg is where one request goes: an upstream and the timeouts that apply,
+// and, under a canary ramp, which arm's statistics the answer counts in.
 type leg struct {
 	up       *upstreamRT
 	timeouts timeouts
+	ramp     *canary.Ramp
+	arm      int
+}
+
+// observe counts the request's answer in the ramp's statistics.
+func (lg *leg) observe(failed bool, since time.Time) {
+	if lg.ramp != nil {
+		lg.ramp.Observe(lg.arm, failed, time.Since(since))
+	}
 }
 
 // split is a route's traffic-split: the decision (package canary) and
@@ -24,6 +35,15 @@ type split struct {
 	legs   [][]leg // by rule, then arm
 	// sticky extracts the user key; nil without sticky.
 	sticky *hashSpec
+}
+
+// splitRamp is a snapshot's link to a route's ramp: apply sets the
+// canary weight in the route's split.
+type splitRamp struct {
+	route    string
+	ramp     *canary.Ramp
+	apply    func(canary int)
+	interval time.Duration
 }
 
 // legFor is the leg that serves a request: an arm of the first
@@ -94,5 +114,38 @@ func (b *builder) split(rt *routeRT, ts *config.TrafficSplit, routeTimeout bool)
 	}
 	sp.choice = canary.New(rules, trusted)
 	rt.split = sp
+	if ts.Ramp != nil {
+		b.ramp(rt, sp, ts)
+	}
 	return nil
+}
+
+// ramp links rt's split to its ramp: the ramp sets each rule's canary
+// weight (and the stable arm's, 100 minus it), and the legs count their
+// answers in the ramp's statistics.
+func (b *builder) ramp(rt *routeRT, sp *split, ts *config.TrafficSplit) {
+	key := rampKey(rt.id, ts)
+	r := b.g.ramps.get(key, ts.Ramp, time.Unix(0, b.now))
+	canaryArm := make([]int, len(ts.Rules))
+	for i, rule := range ts.Rules {
+		for k, w := range rule.WeightedUpstreams {
+			lg := &sp.legs[i][k]
+			lg.ramp, lg.arm = r, canary.StableArm
+			if w.UpstreamID != "" {
+				lg.arm, canaryArm[i] = canary.CanaryArm, k
+			}
+		}
+	}
+	choice := sp.choice
+	apply := func(w int) {
+		for i, c := range canaryArm {
+			weights := []int{100 - w, 100 - w}
+			weights[c] = w
+			choice.SetWeights(i, weights)
+		}
+	}
+	// The split starts at the ramp's weight, not the written one, so no
+	// request sees the written weights between publication and Attach.
+	apply(r.View().Weight)
+	b.snap.ramps[key] = splitRamp{route: rt.id, ramp: r, interval: ts.Ramp.Interval.Duration(), apply: apply}
 }
