@@ -1,6 +1,8 @@
 package canary
 
 import (
+	"fmt"
+	"math"
 	"net/netip"
 	"testing"
 
@@ -86,5 +88,31 @@ func TestArmWithoutWeights(t *testing.T) {
 	s := New([]Rule{{Weights: []int{0, 0}}}, nil)
 	if got := s.Arm(0, []byte("user")); got != -1 {
 		t.Errorf("Arm over zero weights = %d; want -1", got)
+	}
+}
+
+// TestStickyUsersAcrossRaises follows 10,000 users while the canary's
+// weight goes 5 -> 25 -> 50: no user ever goes from the canary back to
+// stable, and the canary's share of users is its weight within 1 point.
+func TestStickyUsersAcrossRaises(t *testing.T) {
+	const users = 10000
+	s := New([]Rule{{Weights: []int{5, 95}}}, nil) // arm 0 is the canary
+	onCanary := make([]bool, users)
+	for _, w := range []int{5, 25, 50} {
+		s.SetWeights(0, []int{w, 100 - w})
+		n := 0
+		for u := range users {
+			arm := s.Arm(0, []byte(fmt.Sprintf("user-%d", u)))
+			if onCanary[u] && arm != 0 {
+				t.Fatalf("weight %d: user-%d went from the canary back to stable", w, u)
+			}
+			onCanary[u] = arm == 0
+			if onCanary[u] {
+				n++
+			}
+		}
+		if share := 100 * float64(n) / users; math.Abs(share-float64(w)) > 1 {
+			t.Errorf("weight %d: %.2f%% of users on the canary; want %d ± 1", w, share, w)
+		}
 	}
 }

@@ -143,6 +143,13 @@ func (ms *mirrors) work() {
 	defer fasthttp.ReleaseResponse(resp)
 	resp.SkipBody = true
 	for {
+		// A stop wins over queued copies, which select alone would pick
+		// at random.
+		select {
+		case <-ms.done:
+			return
+		default:
+		}
 		select {
 		case j := <-ms.jobs:
 			j.m.send(j.req, resp)

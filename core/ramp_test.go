@@ -75,6 +75,9 @@ func TestCanaryRampAdvancesAndRollsBack(t *testing.T) {
 	}
 	broken.Store(true)
 	share(100)
+	if v := g.Ramps()[0]; v.Canary.ErrorRate == 0 || v.Stable.ErrorRate != 0 || v.Stable.Requests == 0 {
+		t.Errorf("while the canary fails: canary %+v, stable %+v; want only the canary failing", v.Canary, v.Stable)
+	}
 	tick(0, "rolled_back")
 	if s := share(50); s != 0 {
 		t.Errorf("canary share after the rollback %.3f; want 0", s)
