@@ -3,6 +3,7 @@ package config
 import (
 	"math"
 	"reflect"
+	"regexp"
 	"strconv"
 	"strings"
 
@@ -259,11 +260,25 @@ func (d *decoder) mapping(n *yaml.Node, at *place, v reflect.Value) {
 	et := v.Type().Elem()
 	for _, pr := range prs {
 		e := reflect.New(et).Elem()
-		d.value(pr.v, at, keyStep(pr.key), pr.k.Line, e, 0)
+		if et.Kind() == reflect.Interface && pr.key == "upstream" && isArmPath(at.String()) {
+			// An arm's inline upstream is a whole upstream: decoded as
+			// strictly as a top-level one, not as generic data.
+			var u *Upstream
+			d.value(pr.v, at, keyStep(pr.key), pr.k.Line, reflect.ValueOf(&u).Elem(), 0)
+			e.Set(reflect.ValueOf(u))
+		} else {
+			d.value(pr.v, at, keyStep(pr.key), pr.k.Line, e, 0)
+		}
 		m.SetMapIndex(reflect.ValueOf(pr.key), e)
 	}
 	v.Set(m)
 }
+
+// armPath matches the path of one traffic-split arm.
+var armPath = regexp.MustCompile(`^(routes|services)\[\d+\]\.plugins\.traffic-split\.rules\[\d+\]\.weighted_upstreams\[\d+\]$`)
+
+// isArmPath reports whether path is a traffic-split arm.
+func isArmPath(path string) bool { return armPath.MatchString(path) }
 
 // generic decodes any value into an interface: map[string]any, []any,
 // nil, bool, int, float64 or string.

@@ -118,11 +118,14 @@ func ApplyDefaults(c *Config) {
 		if r.Upstream != nil {
 			d.upstream(r.Upstream, field(p, "upstream"))
 		}
+		eachArmUpstream(r.Plugins, p, d.upstream)
 	}
 	for i := range c.Services {
-		if s := &c.Services[i]; s.Upstream != nil {
-			d.upstream(s.Upstream, field(index("services", i), "upstream"))
+		s, p := &c.Services[i], index("services", i)
+		if s.Upstream != nil {
+			d.upstream(s.Upstream, field(p, "upstream"))
 		}
+		eachArmUpstream(s.Plugins, p, d.upstream)
 	}
 }
 

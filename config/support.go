@@ -54,11 +54,7 @@ var gaps = []struct {
 		plugins := func(p string, m map[string]any) {
 			for _, name := range sortedKeys(m) {
 				pp := field(field(p, "plugins"), name)
-				if name == ProxyMirrorName {
-					continue
-				}
-				if name == TrafficSplitName {
-					splitDecoder{bad: func(string, string, ...any) {}, unsupported: report}.plugin(m[name], pp)
+				if name == TrafficSplitName || name == ProxyMirrorName {
 					continue
 				}
 				report(pp, "plugin not supported yet")
@@ -123,5 +119,12 @@ func eachUpstream(c *Config, fn func(u *Upstream, p string, httpUse bool)) {
 		if s := &c.Services[i]; s.Upstream != nil {
 			fn(s.Upstream, field(index("services", i), "upstream"), svcUsed[s.ID])
 		}
+	}
+	for i := range c.Routes {
+		eachArmUpstream(c.Routes[i].Plugins, index("routes", i), func(u *Upstream, p string) { fn(u, p, true) })
+	}
+	for i := range c.Services {
+		s := &c.Services[i]
+		eachArmUpstream(s.Plugins, index("services", i), func(u *Upstream, p string) { fn(u, p, svcUsed[s.ID]) })
 	}
 }

@@ -69,19 +69,26 @@ type SplitMatch struct {
 
 // WeightedUpstream is one arm of a rule.
 type WeightedUpstream struct {
-	// UpstreamID names the arm's upstream; "" is the route's own.
+	// UpstreamID names the arm's upstream; "" with no Upstream is the
+	// route's own.
 	UpstreamID string
-	Weight     int
+	// Upstream is an inline upstream, with every upstream feature
+	// (APISIX keeps only some of them here).
+	Upstream *Upstream
+	Weight   int
 }
+
+// Canary reports whether the arm names an upstream of its own rather
+// than the route's.
+func (w *WeightedUpstream) Canary() bool { return w.UpstreamID != "" || w.Upstream != nil }
 
 // Traffic-split limits and defaults (APISIX plugin schema).
 const (
-	TrafficSplitName        = "traffic-split"
-	DefaultSplitWeight      = 1
-	maxSplitWeight          = 1000000
-	maxWeightedUpstreams    = 20
-	minWeightedUpstreams    = 1
-	trafficSplitUnsupported = "not supported yet"
+	TrafficSplitName     = "traffic-split"
+	DefaultSplitWeight   = 1
+	maxSplitWeight       = 1000000
+	maxWeightedUpstreams = 20
+	minWeightedUpstreams = 1
 )
 
 // TrafficSplitOf returns the traffic-split plugin of plugins, nil when it
@@ -95,16 +102,15 @@ func TrafficSplitOf(plugins map[string]any) (*TrafficSplit, error) {
 	bad := func(path, format string, args ...any) {
 		errs = append(errs, fmt.Errorf("%s: %s", path, fmt.Sprintf(format, args...)))
 	}
-	ts := splitDecoder{bad: bad, unsupported: bad}.plugin(v, TrafficSplitName)
+	ts := splitDecoder{bad: bad}.plugin(v, TrafficSplitName)
 	return ts, errors.Join(errs...)
 }
 
-// splitDecoder reads a traffic-split value. Invalid values go to bad,
-// fields Jetway does not run yet to unsupported; known, when set, says
-// whether an upstream id exists.
+// splitDecoder reads a traffic-split value. Invalid values go to bad;
+// known, when set, says whether an upstream id exists.
 type splitDecoder struct {
-	bad, unsupported func(path, format string, args ...any)
-	known            func(id string) bool
+	bad   func(path, format string, args ...any)
+	known func(id string) bool
 }
 
 // plugin reads the plugin's value v, found at path p.
@@ -141,14 +147,14 @@ func (d splitDecoder) plugin(v any, p string) *TrafficSplit {
 		for i, r := range ts.Rules {
 			canary, stable := 0, 0
 			for _, w := range r.WeightedUpstreams {
-				if w.UpstreamID != "" {
+				if w.Canary() {
 					canary++
 				} else {
 					stable++
 				}
 			}
 			if canary != 1 || stable != 1 {
-				bad(field(index(field(p, "rules"), i), "weighted_upstreams"), "with ramp, a rule needs one canary arm (upstream_id) and one stable arm (weight only)")
+				bad(field(index(field(p, "rules"), i), "weighted_upstreams"), "with ramp, a rule needs one canary arm (upstream_id or upstream) and one stable arm (weight only)")
 			}
 		}
 	}
@@ -229,6 +235,11 @@ func (d splitDecoder) arm(v any, p string) WeightedUpstream {
 		bad(p, "must be a mapping")
 		return w
 	}
+	if _, id := m["upstream_id"]; id {
+		if _, inline := m["upstream"]; inline {
+			bad(p, "upstream and upstream_id exclude each other")
+		}
+	}
 	for _, k := range sortedKeys(m) {
 		kp := field(p, k)
 		switch k {
@@ -248,7 +259,11 @@ func (d splitDecoder) arm(v any, p string) WeightedUpstream {
 			}
 			w.Weight = n
 		case "upstream":
-			d.unsupported(kp, "an inline upstream in weighted_upstreams is %s; use upstream_id", trafficSplitUnsupported)
+			u, ok := m[k].(*Upstream)
+			if !ok {
+				bad(kp, "must be a mapping")
+			}
+			w.Upstream = u
 		default:
 			bad(kp, "unknown key")
 		}
@@ -377,4 +392,21 @@ func (d splitDecoder) ramp(v any, p string) *SplitRamp {
 		}
 	}
 	return rp
+}
+
+// eachArmUpstream calls fn with every inline upstream of the traffic-split
+// arms in plugins, found at path p (a route or service).
+func eachArmUpstream(plugins map[string]any, p string, fn func(u *Upstream, path string)) {
+	ts, _ := plugins[TrafficSplitName].(map[string]any)
+	rules, _ := ts["rules"].([]any)
+	for i, r := range rules {
+		rm, _ := r.(map[string]any)
+		arms, _ := rm["weighted_upstreams"].([]any)
+		for j, a := range arms {
+			am, _ := a.(map[string]any)
+			if u, ok := am["upstream"].(*Upstream); ok && u != nil {
+				fn(u, field(index(field(index(field(field(field(p, "plugins"), TrafficSplitName), "rules"), i), "weighted_upstreams"), j), "upstream"))
+			}
+		}
+	}
 }

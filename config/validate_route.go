@@ -160,6 +160,7 @@ func remoteAddrProblem(s string) string {
 // plugins validates the plugins Jetway runs; the others are refused by
 // the support gaps.
 func (v *validator) plugins(p string, plugins map[string]any) {
+	eachArmUpstream(plugins, p, func(u *Upstream, path string) { v.upstream(u, path, true) })
 	if pm, ok := plugins[ProxyMirrorName]; ok {
 		decodeProxyMirror(pm, field(field(p, "plugins"), ProxyMirrorName), v.errf)
 	}
@@ -168,9 +169,8 @@ func (v *validator) plugins(p string, plugins map[string]any) {
 		return
 	}
 	d := splitDecoder{
-		bad:         v.errf,
-		unsupported: func(string, string, ...any) {},
-		known:       func(id string) bool { _, ok := v.upstreamIDs[id]; return ok },
+		bad:   v.errf,
+		known: func(id string) bool { _, ok := v.upstreamIDs[id]; return ok },
 	}
 	d.plugin(ts, field(field(p, "plugins"), TrafficSplitName))
 }

@@ -366,8 +366,12 @@ func TestValidateTrafficSplit(t *testing.T) {
 		{"arm count", `{rules: [{weighted_upstreams: []}]}`, []string{
 			"routes[0].plugins.traffic-split.rules[0].weighted_upstreams: must hold 1 to 20 entries",
 		}},
-		{"unsupported", `{rules: [{weighted_upstreams: [{upstream: {nodes: {}}}]}]}`, []string{
-			"routes[0].plugins.traffic-split.rules[0].weighted_upstreams[0].upstream: an inline upstream in weighted_upstreams is not supported yet; use upstream_id",
+		{"inline upstream", `{rules: [{weighted_upstreams: [{upstream: {nodes: {"127.0.0.1:1": 1}, type: least_conn, retries: 0, checks: {passive: {}}}}]}]}`, nil},
+		{"bad inline upstream", `{rules: [{weighted_upstreams: [{upstream: {nodes: {"127.0.0.1:1": 1}, type: fastest, colour: red}, upstream_id: canary}, {upstream: {nodes: {}, scheme: grpc}}]}]}`, []string{
+			"routes[0].plugins.traffic-split.rules[0].weighted_upstreams[0].upstream.colour: unknown field",
+			`routes[0].plugins.traffic-split.rules[0].weighted_upstreams[0].upstream.type: must be one of roundrobin, chash, least_conn, ewma, random, p2c (got "fastest")`,
+			"routes[0].plugins.traffic-split.rules[0].weighted_upstreams[0]: upstream and upstream_id exclude each other",
+			`routes[0].plugins.traffic-split.rules[0].weighted_upstreams[1].upstream.scheme: "grpc" is not supported`,
 		}},
 		{"ramp", `{rules: [{weighted_upstreams: [{upstream_id: canary}, {weight: 1}]}], ramp: {steps: [1, 5, 25, 50, 100], interval: 60, min_requests: 200, max_error_rate: 0.01, max_p99_ms: 500, compare_to_stable: true}}`, nil},
 		{"ramp problems", `{rules: [{weighted_upstreams: [{upstream_id: canary}]}], ramp: {steps: [5, 5, 101], interval: 0, max_error_rate: 2, compare_to_stable: yes, speed: 1}}`, []string{
@@ -377,7 +381,7 @@ func TestValidateTrafficSplit(t *testing.T) {
 			"routes[0].plugins.traffic-split.ramp.speed: unknown key",
 			"routes[0].plugins.traffic-split.ramp.steps[1]: must be an integer 0..100, above the step before",
 			"routes[0].plugins.traffic-split.ramp.steps[2]: must be an integer 0..100, above the step before",
-			"routes[0].plugins.traffic-split.rules[0].weighted_upstreams: with ramp, a rule needs one canary arm (upstream_id) and one stable arm (weight only)",
+			"routes[0].plugins.traffic-split.rules[0].weighted_upstreams: with ramp, a rule needs one canary arm (upstream_id or upstream) and one stable arm (weight only)",
 		}},
 		{"sticky", `{rules: [{weighted_upstreams: [{upstream_id: canary}]}], sticky: {hash_on: cookie, key: uid}, trusted_addrs: ["10.0.0.0/8", "127.0.0.1"]}`, nil},
 		{"sticky problems", `{sticky: {hash_on: consumer, key: x, color: 1}, trusted_addrs: ["nowhere"]}`, []string{

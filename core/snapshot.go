@@ -209,9 +209,9 @@ func (b *builder) route(r *config.Route, services map[string]*config.Service) (*
 	if r.Timeout != nil {
 		rt.timeouts = toTimeouts(r.Timeout)
 	}
-	plugins := r.Plugins
+	plugins, owner := r.Plugins, "route:"+r.ID
 	if _, ok := plugins[config.TrafficSplitName]; !ok && svc != nil {
-		plugins = svc.Plugins
+		plugins, owner = svc.Plugins, "service:"+svc.ID
 	}
 	mp := r.Plugins
 	if _, ok := mp[config.ProxyMirrorName]; !ok && svc != nil {
@@ -229,7 +229,7 @@ func (b *builder) route(r *config.Route, services map[string]*config.Service) (*
 		return nil, routeSpec{}, err
 	}
 	if ts != nil {
-		if err := b.split(rt, ts, r.Timeout != nil); err != nil {
+		if err := b.split(rt, ts, owner, r.Timeout != nil); err != nil {
 			return nil, routeSpec{}, err
 		}
 	}

@@ -66,10 +66,11 @@ func (rt *routeRT) legFor(ctx *fasthttp.RequestCtx, remote netip.Addr, scratch *
 	return leg{up: rt.up, timeouts: rt.timeouts}
 }
 
-// split builds rt's traffic-split from ts. An arm without an upstream_id
-// is the route's own upstream; a route timeout applies to every arm, else
+// split builds rt's traffic-split from ts, the plugin of owner ("route:ID"
+// or "service:ID"). An arm without an upstream_id or an inline upstream is
+// the route's own upstream; a route timeout applies to every arm, else
 // each arm takes its upstream's.
-func (b *builder) split(rt *routeRT, ts *config.TrafficSplit, routeTimeout bool) error {
+func (b *builder) split(rt *routeRT, ts *config.TrafficSplit, owner string, routeTimeout bool) error {
 	sp := &split{}
 	if st := ts.Sticky; st != nil {
 		h, err := newHashSpec(st.HashOn, st.Key)
@@ -99,7 +100,13 @@ func (b *builder) split(rt *routeRT, ts *config.TrafficSplit, routeTimeout bool)
 		for k, w := range r.WeightedUpstreams {
 			rules[i].Weights = append(rules[i].Weights, w.Weight)
 			up := rt.up
-			if w.UpstreamID != "" {
+			switch {
+			case w.Upstream != nil:
+				var err error
+				if up, err = b.inlineUpstream(fmt.Sprintf("%s:split:%d:%d", owner, i, k), w.Upstream); err != nil {
+					return fmt.Errorf("traffic-split rules[%d].weighted_upstreams[%d].upstream: %w", i, k, err)
+				}
+			case w.UpstreamID != "":
 				if up = b.snap.upstreams[w.UpstreamID]; up == nil {
 					return fmt.Errorf("traffic-split rules[%d].weighted_upstreams[%d]: upstream %q not found", i, k, w.UpstreamID)
 				}
@@ -131,7 +138,7 @@ func (b *builder) ramp(rt *routeRT, sp *split, ts *config.TrafficSplit) {
 		for k, w := range rule.WeightedUpstreams {
 			lg := &sp.legs[i][k]
 			lg.ramp, lg.arm = r, canary.StableArm
-			if w.UpstreamID != "" {
+			if w.Canary() {
 				lg.arm, canaryArm[i] = canary.CanaryArm, k
 			}
 		}

@@ -196,3 +196,43 @@ routes:
           - weighted_upstreams: [{upstream_id: canary, weight: %d}, {weight: %d}]
 `, stable, canary, trusted, canaryWeight, 100-canaryWeight)
 }
+
+// TestTrafficSplitInlineUpstream sends the canary arm to an inline
+// upstream that keeps upstream features: here passive checks, which eject
+// its failing node, and retries onto its second node.
+func TestTrafficSplitInlineUpstream(t *testing.T) {
+	stable := backend(t, named("stable"))
+	good := backend(t, named("canary"))
+	bad := backend(t, func(w http.ResponseWriter, r *http.Request) { w.WriteHeader(http.StatusInternalServerError) })
+	g, base := startGateway(t, fmt.Sprintf(`
+upstreams:
+  - {id: stable, nodes: {%q: 1}}
+routes:
+  - id: r
+    uri: /*
+    upstream_id: stable
+    plugins:
+      traffic-split:
+        rules:
+          - match: [{vars: [["http_x-canary", "==", "1"]]}]
+            weighted_upstreams:
+              - upstream:
+                  nodes: {%q: 1, %q: 1}
+                  checks: {passive: {unhealthy: {http_failures: 1}}}
+`, stable, good, bad))
+	c := &http.Client{Timeout: 5 * time.Second}
+	for range 4 {
+		backendFor(t, c, base+"/", "1", "")
+	}
+	for range 10 {
+		if got := backendFor(t, c, base+"/", "1", ""); got != "canary" {
+			t.Fatalf("after the failing node's ejection the canary arm answered %q", got)
+		}
+	}
+	if got := backendFor(t, c, base+"/", "", ""); got != "stable" {
+		t.Errorf("without the header: %q; want stable", got)
+	}
+	if _, ok := g.UpstreamHealthByName("routes/r:split:0:0"); !ok {
+		t.Error("the inline arm upstream's health is not in the Control API")
+	}
+}
