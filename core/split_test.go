@@ -236,3 +236,38 @@ routes:
 		t.Error("the inline arm upstream's health is not in the Control API")
 	}
 }
+
+// TestStickyTenThousandUsers follows 10,000 users through the proxy (real
+// backends) while the canary's weight goes 5 -> 25 -> 50: nobody moves
+// from the canary back to stable, and the canary's share of users is its
+// weight within 1 point.
+func TestStickyTenThousandUsers(t *testing.T) {
+	stable, canary := fastBackendSaying(t, "stable"), fastBackendSaying(t, "canary")
+	resources := func(w int) string { return stickyConfig(stable, canary, "10.0.0.0/8", w) }
+	p := newInProcessConfig(t, resources(5))
+	const users = 10000
+	onCanary := make([]bool, users)
+	for _, w := range []int{5, 25, 50} {
+		if err := p.g.Apply(mustParse(t, "gateway:\n  http:\n    listen: [\"127.0.0.1:9080\"]\n"+resources(w))); err != nil {
+			t.Fatal(err)
+		}
+		n := 0
+		for u := range users {
+			p.ctx.Request.Header.SetCookie("uid", fmt.Sprintf("user-%d", u))
+			if s := p.do(); s != 200 {
+				t.Fatalf("status %d", s)
+			}
+			was := onCanary[u]
+			onCanary[u] = string(p.ctx.Response.Body()) == "canary"
+			if was && !onCanary[u] {
+				t.Fatalf("weight %d: user-%d went from the canary back to stable", w, u)
+			}
+			if onCanary[u] {
+				n++
+			}
+		}
+		if share := 100 * float64(n) / users; math.Abs(share-float64(w)) > 1 {
+			t.Errorf("weight %d: %.2f%% of users on the canary; want %d ± 1", w, share, w)
+		}
+	}
+}
