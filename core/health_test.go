@@ -12,6 +12,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/jetwayhq/jetway/bench/testbed"
 	"github.com/jetwayhq/jetway/hc"
 )
 
@@ -412,4 +413,42 @@ routes: [{id: r1, uri: /*, upstream_id: u1}]
 	if w := nodeHealth(t, g, "upstreams/u1", a).SlowStartWeight; w != 10 {
 		t.Errorf("the node that stayed ramps (weight %v); want 10", w)
 	}
+}
+
+// TestKilledBackendIsMarkedDownAndComesBack kills -9 one of two backend
+// processes under load: the active checks mark it down within
+// tcp_failures x interval, no GET fails meanwhile (retries), and a backend
+// started again on the same address is probed healthy and gets traffic.
+func TestKilledBackendIsMarkedDownAndComesBack(t *testing.T) {
+	a := testbed.StartBackend(t, testbed.BackendOptions{Name: "a"})
+	b := testbed.StartBackend(t, testbed.BackendOptions{Name: "b"})
+	g, base := startGateway(t, fmt.Sprintf(`
+upstreams:
+  - id: u1
+    nodes: {%q: 1, %q: 1}
+    checks:
+      active: {type: tcp, healthy: {interval: 1, successes: 1}, unhealthy: {interval: 1, tcp_failures: 2}}
+routes:
+  - {id: r1, uri: /*, upstream_id: u1}
+`, a.Addr, b.Addr))
+	load := testbed.StartLoad(base+"/", 4)
+	time.Sleep(300 * time.Millisecond)
+	b.Kill9()
+	down := waitFor(t, 4*time.Second, "b marked down", func() bool {
+		return nodeHealth(t, g, "upstreams/u1", b.Addr).Status != "healthy" && nodeHealth(t, g, "upstreams/u1", b.Addr).ProbeDown
+	})
+	ok, failed, first := load.Stop()
+	if failed != 0 {
+		t.Errorf("%d of %d GETs failed after kill -9 (first: %s); want 0", failed, ok+failed, first)
+	}
+	// tcp_failures 2 x interval 1 s, the first probe up to 1 s after the
+	// kill, plus 5% jitter.
+	if down > 3200*time.Millisecond {
+		t.Errorf("killed backend marked down after %v", down)
+	}
+	t.Logf("killed backend marked down after %v", down)
+	b.Restart(t)
+	waitFor(t, 4*time.Second, "b back", func() bool {
+		return nodeHealth(t, g, "upstreams/u1", b.Addr).Status == "healthy"
+	})
 }
