@@ -348,7 +348,7 @@ func (s *spec) report(addr string, r Result) {
 		return
 	}
 	h := n.Health
-	h.SetLastProbe(&upstream.Probe{At: r.At, Counter: r.Counter, Status: r.Status, Err: r.Err})
+	h.SetLastProbe(r.At, r.Counter, r.Status, r.Err)
 	if !r.Counts {
 		return
 	}

@@ -73,16 +73,20 @@ type Health struct {
 	ejectedUntil atomic.Int64
 	returnedAt   atomic.Int64
 
-	lastProbe atomic.Pointer[Probe]
-	groups    atomic.Pointer[[]*Group]
+	// lastProbe is the last probe's outcome; lastProbeAt its time in
+	// UnixNano. The outcome is replaced only when it differs, so a node
+	// probed every second with the same answer costs no allocation.
+	lastProbe   atomic.Pointer[Probe]
+	lastProbeAt atomic.Int64
+	groups      atomic.Pointer[[]*Group]
 }
 
 // Probe is the outcome of one active probe.
 type Probe struct {
-	At      time.Time
-	Counter Counter // which counter the probe fed
-	Status  int     // HTTP status; 0 for tcp probes and failures
-	Err     string  // the failure, "" on success
+	At      time.Time // set by LastProbe
+	Counter Counter   // which counter the probe fed
+	Status  int       // HTTP status; 0 for tcp probes and failures
+	Err     string    // the failure, "" on success
 }
 
 // NewHealth returns the health of a node at addr that starts available.
@@ -179,11 +183,24 @@ func (h *Health) ReturnedAt() int64 { return h.returnedAt.Load() }
 // SetReturnedAt records when an ejection ended.
 func (h *Health) SetReturnedAt(t int64) { h.returnedAt.Store(t) }
 
-// LastProbe is the last active probe's outcome, or nil.
-func (h *Health) LastProbe() *Probe { return h.lastProbe.Load() }
+// LastProbe is the last active probe's outcome and time, or nil.
+func (h *Health) LastProbe() *Probe {
+	p := h.lastProbe.Load()
+	if p == nil {
+		return nil
+	}
+	c := *p
+	c.At = time.Unix(0, h.lastProbeAt.Load())
+	return &c
+}
 
-// SetLastProbe records an active probe's outcome.
-func (h *Health) SetLastProbe(p *Probe) { h.lastProbe.Store(p) }
+// SetLastProbe records an active probe's outcome at time at.
+func (h *Health) SetLastProbe(at time.Time, c Counter, status int, err string) {
+	if p := h.lastProbe.Load(); p == nil || p.Counter != c || p.Status != status || p.Err != err {
+		h.lastProbe.Store(&Probe{Counter: c, Status: status, Err: err})
+	}
+	h.lastProbeAt.Store(at.UnixNano())
+}
 
 // Groups are the upstreams the node currently belongs to.
 func (h *Health) Groups() []*Group {
