@@ -13,15 +13,7 @@ func TestProxyAllocsPerRequest(t *testing.T) {
 	})
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
-			p := newInProcessProxy(t, tc.extra, fastBackend(t), fastBackend(t))
-			for range 100 {
-				if s := p.do(); s != 200 {
-					t.Fatalf("status = %d; want 200", s)
-				}
-			}
-			if n := testing.AllocsPerRun(1000, func() { p.do() }); n != 0 {
-				t.Errorf("allocations per proxied GET = %v; want 0", n)
-			}
+			newInProcessProxy(t, tc.extra, fastBackend(t), fastBackend(t)).requireNoAllocs(t, "proxied GET")
 		})
 	}
 }
@@ -33,40 +25,16 @@ func TestProxyAllocsWithHealthAndVars(t *testing.T) {
 		"checks: {passive: {}, active: {type: tcp, healthy: {interval: 60}, unhealthy: {interval: 60}}}\nslow_start: {window: 30}",
 		`vars: [[arg_id, "==", 7], [http_user-agent, "~~", "^b"], [remote_addr, ipmatch, ["127.0.0.0/8"]]]`,
 		fastBackend(t), fastBackend(t))
-	for range 100 {
-		if s := p.do(); s != 200 {
-			t.Fatalf("status = %d; want 200", s)
-		}
-	}
-	if n := testing.AllocsPerRun(1000, func() { p.do() }); n != 0 {
-		t.Errorf("allocations per proxied GET = %v; want 0", n)
-	}
+	p.requireNoAllocs(t, "proxied GET")
 }
 
 func TestTrafficSplitDoesNotAllocate(t *testing.T) {
-	stable, canary := fastBackend(t), fastBackend(t)
-	p := newInProcessConfig(t, fmt.Sprintf(`
-upstreams:
-  - {id: stable, nodes: {%q: 1}}
-  - {id: canary, nodes: {%q: 1}}
-routes:
-  - id: r1
-    uri: /api/*
-    upstream_id: stable
-    plugins:
-      traffic-split:
-        sticky: {hash_on: header, key: User-Agent}
-        trusted_addrs: ["127.0.0.0/8"]
-        rules:
-          - match: [{vars: [["arg_id", "==", "7"]]}]
-            weighted_upstreams: [{upstream_id: canary, weight: 1}, {weight: 3}]
-`, stable, canary))
-	for range 100 {
-		p.do()
-	}
-	if n := testing.AllocsPerRun(1000, func() { p.do() }); n != 0 {
-		t.Errorf("allocations per split request = %v; want 0", n)
-	}
+	p := newInProcessConfig(t, splitConfig(fastBackend(t), fastBackend(t), "/api/*", `sticky: {hash_on: header, key: User-Agent}
+trusted_addrs: ["127.0.0.0/8"]
+rules:
+  - match: [{vars: [["arg_id", "==", "7"]]}]
+    weighted_upstreams: [{upstream_id: canary, weight: 1}, {weight: 3}]`))
+	p.requireNoAllocs(t, "split request")
 }
 
 func TestProxyMirrorDoesNotAllocate(t *testing.T) {
@@ -80,32 +48,25 @@ routes:
     plugins:
       proxy-mirror: {host: "http://%s"}
 `, fastBackend(t), fastBackend(t)))
-	for range 100 {
-		p.do()
-	}
-	if n := testing.AllocsPerRun(1000, func() { p.do() }); n != 0 {
-		t.Errorf("allocations per mirrored request = %v; want 0", n)
-	}
+	p.requireNoAllocs(t, "mirrored request")
 }
 
 func TestCanaryRampDoesNotAllocate(t *testing.T) {
-	p := newInProcessConfig(t, fmt.Sprintf(`
-upstreams:
-  - {id: stable, nodes: {%q: 1}}
-  - {id: canary, nodes: {%q: 1}}
-routes:
-  - id: r1
-    uri: /api/*
-    upstream_id: stable
-    plugins:
-      traffic-split:
-        rules: [{weighted_upstreams: [{upstream_id: canary}, {weight: 1}]}]
-        ramp: {steps: [50, 100]}
-`, fastBackend(t), fastBackend(t)))
+	p := newInProcessConfig(t, splitConfig(fastBackend(t), fastBackend(t), "/api/*",
+		"rules: [{weighted_upstreams: [{upstream_id: canary}, {weight: 1}]}]\nramp: {steps: [50, 100]}"))
+	p.requireNoAllocs(t, "ramped request")
+}
+
+// requireNoAllocs warms p up with 100 requests, each answered 200, then
+// fails the test if a request (what, for the message) allocates.
+func (p *inProcessProxy) requireNoAllocs(t *testing.T, what string) {
+	t.Helper()
 	for range 100 {
-		p.do()
+		if s := p.do(); s != 200 {
+			t.Fatalf("status = %d; want 200", s)
+		}
 	}
 	if n := testing.AllocsPerRun(1000, func() { p.do() }); n != 0 {
-		t.Errorf("allocations per ramped request = %v; want 0", n)
+		t.Errorf("allocations per %s = %v; want 0", what, n)
 	}
 }

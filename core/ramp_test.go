@@ -13,20 +13,9 @@ import (
 // rampTestConfig is a route whose canary ramps 10 -> 50 -> 100 every 60 s of
 // the clock once a step saw 20 canary requests.
 func rampTestConfig(stable, canary string, minRequests int) string {
-	return fmt.Sprintf(`
-upstreams:
-  - {id: stable, nodes: {%q: 1}}
-  - {id: canary, nodes: {%q: 1}}
-routes:
-  - id: r
-    uri: /*
-    upstream_id: stable
-    plugins:
-      traffic-split:
-        rules:
-          - weighted_upstreams: [{upstream_id: canary}, {weight: 1}]
-        ramp: {steps: [10, 50, 100], interval: 60, min_requests: %d, max_error_rate: 0.05}
-`, stable, canary, minRequests)
+	return splitConfig(stable, canary, "/*", fmt.Sprintf(`rules:
+  - weighted_upstreams: [{upstream_id: canary}, {weight: 1}]
+ramp: {steps: [10, 50, 100], interval: 60, min_requests: %d, max_error_rate: 0.05}`, minRequests))
 }
 
 func TestCanaryRampAdvancesAndRollsBack(t *testing.T) {

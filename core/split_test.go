@@ -15,21 +15,8 @@ import (
 // is exactly 5.00% (the goal allows 5.00 ± 0.21 points).
 func TestTrafficSplitExactShares(t *testing.T) {
 	stable, canary := fastBackendSaying(t, "stable"), fastBackendSaying(t, "canary")
-	p := newInProcessConfig(t, fmt.Sprintf(`
-upstreams:
-  - {id: stable, nodes: {%q: 1}}
-  - {id: canary, nodes: {%q: 1}}
-routes:
-  - id: r1
-    uri: /api/*
-    upstream_id: stable
-    plugins:
-      traffic-split:
-        rules:
-          - weighted_upstreams:
-              - {upstream_id: canary, weight: 5}
-              - {weight: 95}
-`, stable, canary))
+	p := newInProcessConfig(t, splitConfig(stable, canary, "/api/*",
+		"rules: [{weighted_upstreams: [{upstream_id: canary, weight: 5}, {weight: 95}]}]"))
 	const n = 100000
 	isCanary := make([]bool, n)
 	total := 0
@@ -178,23 +165,29 @@ func TestTrustedOverrideForcesTheCanary(t *testing.T) {
 // forces the canary for trusted clients sending X-Canary: 1, and otherwise
 // gives the canary canaryWeight of 100.
 func stickyConfig(stable, canary, trusted string, canaryWeight int) string {
+	return splitConfig(stable, canary, "/*", fmt.Sprintf(`sticky: {hash_on: cookie, key: uid}
+trusted_addrs: [%q]
+rules:
+  - match: [{vars: [["http_x-canary", "==", "1"]]}]
+    weighted_upstreams: [{upstream_id: canary}]
+  - weighted_upstreams: [{upstream_id: canary, weight: %d}, {weight: %d}]`, trusted, canaryWeight, 100-canaryWeight))
+}
+
+// splitConfig is a stable and a canary upstream and route r on uri,
+// sending to stable with plugin (lines under "traffic-split:", indented
+// as in a flow-free YAML body) as its traffic-split.
+func splitConfig(stable, canary, uri, plugin string) string {
 	return fmt.Sprintf(`
 upstreams:
   - {id: stable, nodes: {%q: 1}}
   - {id: canary, nodes: {%q: 1}}
 routes:
   - id: r
-    uri: /*
+    uri: %s
     upstream_id: stable
     plugins:
       traffic-split:
-        sticky: {hash_on: cookie, key: uid}
-        trusted_addrs: [%q]
-        rules:
-          - match: [{vars: [["http_x-canary", "==", "1"]]}]
-            weighted_upstreams: [{upstream_id: canary}]
-          - weighted_upstreams: [{upstream_id: canary, weight: %d}, {weight: %d}]
-`, stable, canary, trusted, canaryWeight, 100-canaryWeight)
+%s`, stable, canary, uri, indent(plugin, "        "))
 }
 
 // TestTrafficSplitInlineUpstream sends the canary arm to an inline
