@@ -39,12 +39,20 @@ func ProxyMirrorOf(plugins map[string]any) (*ProxyMirror, error) {
 	if !ok {
 		return nil, nil
 	}
-	var errs []error
-	pm := decodeProxyMirror(v, ProxyMirrorName, func(path, format string, args ...any) {
-		errs = append(errs, fmt.Errorf("%s: %s", path, fmt.Sprintf(format, args...)))
-	})
-	return pm, errors.Join(errs...)
+	var errs pluginErrors
+	pm := decodeProxyMirror(v, ProxyMirrorName, errs.add)
+	return pm, errs.err()
 }
+
+// pluginErrors collects the problems of a plugin decoded after
+// validation, for the Of functions.
+type pluginErrors []error
+
+func (e *pluginErrors) add(path, format string, args ...any) {
+	*e = append(*e, fmt.Errorf("%s: %s", path, fmt.Sprintf(format, args...)))
+}
+
+func (e pluginErrors) err() error { return errors.Join(e...) }
 
 // decodeProxyMirror reads the plugin's value v, found at path p,
 // reporting invalid values to bad.

@@ -2,7 +2,6 @@ package config
 
 import (
 	"errors"
-	"fmt"
 	"math"
 	"slices"
 	"strings"
@@ -98,12 +97,9 @@ func TrafficSplitOf(plugins map[string]any) (*TrafficSplit, error) {
 	if !ok {
 		return nil, nil
 	}
-	var errs []error
-	bad := func(path, format string, args ...any) {
-		errs = append(errs, fmt.Errorf("%s: %s", path, fmt.Sprintf(format, args...)))
-	}
-	ts := splitDecoder{bad: bad}.plugin(v, TrafficSplitName)
-	return ts, errors.Join(errs...)
+	var errs pluginErrors
+	ts := splitDecoder{bad: errs.add}.plugin(v, TrafficSplitName)
+	return ts, errs.err()
 }
 
 // splitDecoder reads a traffic-split value. Invalid values go to bad;

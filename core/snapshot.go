@@ -209,27 +209,20 @@ func (b *builder) route(r *config.Route, services map[string]*config.Service) (*
 	if r.Timeout != nil {
 		rt.timeouts = toTimeouts(r.Timeout)
 	}
-	plugins, owner := r.Plugins, "route:"+r.ID
-	if _, ok := plugins[config.TrafficSplitName]; !ok && svc != nil {
-		plugins, owner = svc.Plugins, "service:"+svc.ID
-	}
-	mp := r.Plugins
-	if _, ok := mp[config.ProxyMirrorName]; !ok && svc != nil {
-		mp = svc.Plugins
-	}
-	pm, err := config.ProxyMirrorOf(mp)
+	pm, err := config.ProxyMirrorOf(pluginOwner(r, svc, config.ProxyMirrorName).plugins)
+	owner := pluginOwner(r, svc, config.TrafficSplitName)
 	if err != nil {
 		return nil, routeSpec{}, err
 	}
 	if pm != nil {
 		rt.mirror = b.g.mirrors.build(r.ID, pm)
 	}
-	ts, err := config.TrafficSplitOf(plugins)
+	ts, err := config.TrafficSplitOf(owner.plugins)
 	if err != nil {
 		return nil, routeSpec{}, err
 	}
 	if ts != nil {
-		if err := b.split(rt, ts, owner, r.Timeout != nil); err != nil {
+		if err := b.split(rt, ts, owner.name, r.Timeout != nil); err != nil {
 			return nil, routeSpec{}, err
 		}
 	}
@@ -283,6 +276,23 @@ func parsePrefix(s string) (netip.Prefix, error) {
 
 func toTimeouts(t *config.Timeout) timeouts {
 	return timeouts{connect: t.Connect.Duration(), send: t.Send.Duration(), read: t.Read.Duration()}
+}
+
+// pluginSource is the plugin set a route runs a plugin from, and its
+// owner ("route:ID" or "service:ID").
+type pluginSource struct {
+	plugins map[string]any
+	name    string
+}
+
+// pluginOwner returns where route r takes plugin name from: its own
+// plugins, else those of its service svc (which may be nil), as APISIX
+// merges them.
+func pluginOwner(r *config.Route, svc *config.Service, name string) pluginSource {
+	if _, ok := r.Plugins[name]; ok || svc == nil {
+		return pluginSource{r.Plugins, "route:" + r.ID}
+	}
+	return pluginSource{svc.Plugins, "service:" + svc.ID}
 }
 
 // hasUpstream reports whether s (which may be nil) has the upstream id.
