@@ -8,7 +8,10 @@ import (
 
 // EWMA sends each request to the target expected to answer soonest: the
 // lowest cost LatencyEWMA × (InFlight+1) / Weight, where LatencyEWMA is the
-// node's peak-EWMA latency (upstream.Node.ObserveLatency). The cost is
+// node's peak-EWMA latency (upstream.Node.ObserveLatency). The two
+// candidates' estimates are compared decayed to the later of their sample
+// times (upstream.LatencyPair), which orders them as decaying both to now
+// would, without reading the clock. The cost is
 // Finagle's and linkerd's peak-EWMA load, divided by weight as APISIX's
 // ewma balancer does.
 //
@@ -31,7 +34,6 @@ import (
 type EWMA struct {
 	targets []Target
 	groups  [][]int32 // target indexes, highest priority first
-	now     func() int64
 	slow    ramp
 }
 
@@ -41,13 +43,7 @@ var _ Balancer = (*EWMA)(nil)
 // Every target with a positive weight must have a non-nil Node. The
 // balancer keeps its own copy of the slice; Pick returns indexes into it.
 func NewEWMA(targets []Target, opts Options) *EWMA {
-	return newEWMA(targets, opts, upstream.Nanotime)
-}
-
-// newEWMA is NewEWMA reading the latency clock from now, in Nanotime
-// nanoseconds.
-func newEWMA(targets []Target, opts Options, now func() int64) *EWMA {
-	return &EWMA{targets: slices.Clone(targets), groups: priorityGroups(targets), now: now, slow: newRamp(opts.SlowStart)}
+	return &EWMA{targets: slices.Clone(targets), groups: priorityGroups(targets), slow: newRamp(opts.SlowStart)}
 }
 
 // Pick returns the cheaper of two usable targets drawn from the highest
@@ -60,11 +56,11 @@ func (e *EWMA) Pick(info PickInfo) (int, bool) {
 		case 1:
 			return a, true
 		case 2:
-			now := e.now()
 			ta, tb := &e.targets[a], &e.targets[b]
+			la, lb := upstream.LatencyPair(ta.Node, tb.Node)
 			if cheaper(
-				tb.Node.LatencyEWMA(now), tb.Node.InFlight(), rampedWeight(tb.Weight, e.slow.factor(tb.Health, ramped)),
-				ta.Node.LatencyEWMA(now), ta.Node.InFlight(), rampedWeight(ta.Weight, e.slow.factor(ta.Health, ramped)),
+				lb, tb.Node.InFlight(), rampedWeight(tb.Weight, e.slow.factor(tb.Health, ramped)),
+				la, ta.Node.InFlight(), rampedWeight(ta.Weight, e.slow.factor(ta.Health, ramped)),
 			) {
 				return b, true
 			}

@@ -11,9 +11,8 @@ import (
 )
 
 // TestEWMAPickAllocs checks that Pick allocates nothing when the
-// candidates have latency estimates and requests in flight, on the real
-// clock and on an injected one, and with half the targets ramping. The
-// race detector allocates, hence the build tag.
+// candidates have latency estimates and requests in flight, and with half
+// the targets ramping. The race detector allocates, hence the build tag.
 func TestEWMAPickAllocs(t *testing.T) {
 	for _, n := range []int{2, 3, 1000} {
 		ts := weighted(slices.Repeat([]int{1, 3}, n/2+1)[:n]...)
@@ -30,8 +29,7 @@ func TestEWMAPickAllocs(t *testing.T) {
 		for i := 0; i < n; i += 2 {
 			ts[i].Health.SetUpSince(rampUp)
 		}
-		var fake int64
-		for _, b := range []*EWMA{NewEWMA(ts, Options{}), newEWMA(ts, Options{}, func() int64 { fake += 1000; return fake }), NewEWMA(ts, rampOpts)} {
+		for _, b := range []*EWMA{NewEWMA(ts, Options{}), NewEWMA(ts, rampOpts)} {
 			for _, info := range []PickInfo{{Tried: &tried}, {Tried: &tried, Now: rampUp}} {
 				if a := testing.AllocsPerRun(1000, func() { b.Pick(info) }); a != 0 {
 					t.Errorf("%d targets, now %d: Pick() allocates %v times per call; want 0", n, info.Now, a)

@@ -71,7 +71,7 @@ type ewmaDone struct {
 
 func newEWMASim(ts []Target) *ewmaSim {
 	s := &ewmaSim{ts: ts}
-	s.b = newEWMA(ts, Options{}, func() int64 { return s.now })
+	s.b = NewEWMA(ts, Options{})
 	return s
 }
 
@@ -209,7 +209,7 @@ func TestEWMAPriority(t *testing.T) {
 	ts[0].Node.ObserveLatencyAt(time.Second, 0)
 	ts[1].Node.ObserveLatencyAt(time.Millisecond, 0)
 	ts[2].Node.ObserveLatencyAt(time.Millisecond, 0)
-	b := newEWMA(ts, Options{}, func() int64 { return 0 })
+	b := NewEWMA(ts, Options{})
 	if got := picks(t, b, PickInfo{}, 20); !slices.Equal(got, slices.Repeat([]int{0}, 20)) {
 		t.Errorf("Pick() sequence = %v; want target 0 only", got)
 	}
@@ -230,14 +230,14 @@ func TestEWMAWeights(t *testing.T) {
 	ts := weighted(3, 1)
 	ts[0].Node.ObserveLatencyAt(time.Millisecond, 0)
 	ts[1].Node.ObserveLatencyAt(time.Millisecond, 0)
-	b := newEWMA(ts, Options{}, func() int64 { return 0 })
+	b := NewEWMA(ts, Options{})
 	for _, i := range picks(t, b, PickInfo{}, 100) {
 		if i != 0 {
 			t.Fatalf("Pick() = %d; want 0, the heavier of two equally fast targets", i)
 		}
 	}
 	ts = weighted(2, 2)
-	b = newEWMA(ts, Options{}, func() int64 { return 0 })
+	b = NewEWMA(ts, Options{})
 	counts := make([]int, 2)
 	for _, i := range picks(t, b, PickInfo{}, 10000) {
 		counts[i]++

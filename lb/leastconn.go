@@ -2,7 +2,6 @@ package lb
 
 import (
 	"math/bits"
-	"math/rand/v2"
 	"slices"
 )
 
@@ -155,12 +154,13 @@ const p2cDraws = 4
 // while uniform draws find them. It returns their target indexes and how
 // many it found: 2, or 1 when only one member is usable, or 0.
 func drawTwo(ts []Target, members []int32, info PickInfo) (a, b, found int) {
-	pa, ok := drawUsable(ts, members, info, -1)
+	rnd := newPickRand()
+	pa, ok := drawUsable(&rnd, ts, members, info, -1)
 	if !ok {
 		return 0, 0, 0
 	}
 	a = int(members[pa])
-	pb, ok := drawUsable(ts, members, info, pa)
+	pb, ok := drawUsable(&rnd, ts, members, info, pa)
 	if !ok {
 		return a, 0, 1
 	}
@@ -171,9 +171,8 @@ func drawTwo(ts []Target, members []int32, info PickInfo) (a, b, found int) {
 // position skip (-1: none). It draws up to p2cDraws positions uniformly;
 // when all of them are unusable (many targets down or tried) it walks
 // forward from the last draw, so it finds a usable target whenever one
-// exists, in O(len(members)) at worst. math/rand/v2's top-level functions
-// draw from a per-thread source: no lock.
-func drawUsable(ts []Target, members []int32, info PickInfo, skip int) (int, bool) {
+// exists, in O(len(members)) at worst.
+func drawUsable(rnd *pickRand, ts []Target, members []int32, info PickInfo, skip int) (int, bool) {
 	n := len(members)
 	m := n
 	if skip >= 0 {
@@ -184,7 +183,7 @@ func drawUsable(ts []Target, members []int32, info PickInfo, skip int) (int, boo
 	}
 	p := 0
 	for range p2cDraws {
-		p = rand.IntN(m)
+		p = rnd.intn(m)
 		if skip >= 0 && p >= skip {
 			p++
 		}

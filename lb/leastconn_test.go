@@ -262,8 +262,9 @@ func TestDrawUsableUniform(t *testing.T) {
 	}
 	const skip = 4
 	counts := make([]int, n)
+	rnd := newPickRand()
 	for range draws {
-		p, ok := drawUsable(ts, members, PickInfo{}, skip)
+		p, ok := drawUsable(&rnd, ts, members, PickInfo{}, skip)
 		if !ok {
 			t.Fatal("drawUsable() ok = false; want true")
 		}
@@ -309,8 +310,9 @@ func TestDrawUsable(t *testing.T) {
 			for i := range members {
 				members[i] = int32(i)
 			}
+			rnd := newPickRand()
 			for range 20 {
-				p, ok := drawUsable(ts, members, PickInfo{}, tc.skip)
+				p, ok := drawUsable(&rnd, ts, members, PickInfo{}, tc.skip)
 				if ok != tc.wantOK || ok && tc.want >= 0 && p != tc.want {
 					t.Fatalf("drawUsable(skip %d) = %d, %t; want %d, %t", tc.skip, p, ok, tc.want, tc.wantOK)
 				}

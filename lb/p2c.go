@@ -2,7 +2,6 @@ package lb
 
 import (
 	"math/bits"
-	"math/rand/v2"
 	"slices"
 )
 
@@ -21,7 +20,7 @@ import (
 // weight compared is weight*f/1000. Draws ignore the ramp.
 //
 // Targets are grouped by Priority, highest first, as in Random; unusable
-// targets are skipped as in Random. Pick is O(log n) while most of the
+// targets are skipped as in Random. Pick is O(1) while most of the
 // group's weight is usable, reads only atomics and math/rand/v2's top-level
 // generator, and allocates nothing. Targets with weight <= 0 are never
 // picked.
@@ -43,14 +42,15 @@ func NewP2C(targets []Target, opts Options) *P2C {
 // priority group that has a usable one.
 func (p *P2C) Pick(info PickInfo) (int, bool) {
 	now := p.slow.clock(info)
+	rnd := newPickRand()
 	for k := range p.groups {
 		g := &p.groups[k]
-		a, ok := g.pick(p.targets, info, ramp{}, 0)
+		a, ok := g.pick(&rnd, p.targets, info, ramp{}, 0)
 		if !ok {
 			continue
 		}
 		ia := int(g.members[a])
-		b, ok := p.drawOther(g, a, info)
+		b, ok := p.drawOther(&rnd, g, a, info)
 		if !ok {
 			return ia, true
 		}
@@ -68,25 +68,30 @@ func (p *P2C) Pick(info PickInfo) (int, bool) {
 
 // drawOther returns the position in g of a usable member other than a,
 // drawn in proportion to weight among the members other than a, or
-// ok=false when g has no such member. The draw spans the group's total
-// less a's weight and steps over a's span, so it never lands on a.
-func (p *P2C) drawOther(g *randomGroup, a int, info PickInfo) (int, bool) {
+// ok=false when g has no such member. A draw takes the alias table's
+// position; when that is a, it draws again over the group's total less a's
+// weight, stepping over a's span of the prefix sums. Either way each other
+// member comes up in proportion to its weight.
+func (p *P2C) drawOther(rnd *pickRand, g *randomGroup, a int, info PickInfo) (int, bool) {
 	rest := g.ends[len(g.ends)-1] - g.weights[a]
 	if rest == 0 {
 		return 0, false
 	}
 	aStart := g.ends[a] - g.weights[a]
 	for range randomRedraws {
-		r := rand.Uint64N(rest)
-		if r >= aStart {
-			r += g.weights[a]
+		m := g.alias.draw(rnd)
+		if m == a {
+			r := rnd.below(rest)
+			if r >= aStart {
+				r += g.weights[a]
+			}
+			m = prefixIndex(g.ends, r)
 		}
-		m := prefixIndex(g.ends, r)
 		if usable(p.targets, int(g.members[m]), info) {
 			return m, true
 		}
 	}
-	return g.scan(p.targets, info, a)
+	return g.scan(rnd, p.targets, info, a)
 }
 
 // p2cLoad is the target's requests in flight, never below zero.

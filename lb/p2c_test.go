@@ -41,7 +41,7 @@ func windowPicks(t *testing.T, b Balancer, ts []Target, window, n int) []int {
 // (Begin without End) loses to every less loaded one. The two candidates
 // are distinct, so a target strictly more loaded than all others in its
 // group is never picked: the bound is 0 picks. The others share the rest
-// within the ±4σ binomial bound of checkShares.
+// within the ±6σ binomial bound of checkShares.
 func TestP2CAvoidsLoaded(t *testing.T) {
 	const n = 20_000
 	tests := []struct {

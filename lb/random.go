@@ -2,14 +2,12 @@ package lb
 
 import (
 	"math/bits"
-	"math/rand/v2"
 	"slices"
 )
 
 // Random picks each target at random with probability proportional to its
 // weight (an extension; APISIX has no such type). Weights are laid out as
-// prefix sums at construction; Pick draws a uniform offset into their total
-// and finds its target by binary search, O(log n).
+// an alias table at construction (aliasTable), so a draw is O(1).
 //
 // Targets are grouped by Priority, highest first (APISIX: a higher priority
 // is served first). Pick serves the highest group that has a usable target
@@ -46,6 +44,7 @@ type randomGroup struct {
 	members []int32  // target indexes, in config order
 	weights []uint64 // weight of each member, as drawWeights scales it
 	ends    []uint64 // ends[k] = weights[0] + ... + weights[k]
+	alias   aliasTable
 }
 
 // randomRedraws bounds the draws Pick makes before it scans: with a
@@ -92,6 +91,7 @@ func newRandomGroup(targets []Target, members []int32) randomGroup {
 		sum += x
 		g.ends[k] = sum
 	}
+	g.alias = newAliasTable(g.weights)
 	return g
 }
 
@@ -144,9 +144,10 @@ func prefixIndex(ends []uint64, r uint64) int {
 // drawn in proportion to weight.
 func (r *Random) Pick(info PickInfo) (int, bool) {
 	now := r.slow.clock(info)
+	rnd := newPickRand()
 	for k := range r.groups {
 		g := &r.groups[k]
-		if m, ok := g.pick(r.targets, info, r.slow, now); ok {
+		if m, ok := g.pick(&rnd, r.targets, info, r.slow, now); ok {
 			return int(g.members[m]), true
 		}
 	}
@@ -156,11 +157,10 @@ func (r *Random) Pick(info PickInfo) (int, bool) {
 // pick returns the position in g of a usable member drawn in proportion to
 // weight, times its ramp factor under slow (now from slow.clock; 0 ramps
 // nothing), or ok=false when g has none.
-func (g *randomGroup) pick(targets []Target, info PickInfo, slow ramp, now int64) (int, bool) {
-	total := g.ends[len(g.ends)-1]
+func (g *randomGroup) pick(rnd *pickRand, targets []Target, info PickInfo, slow ramp, now int64) (int, bool) {
 	first := -1
 	for range randomRedraws {
-		m := prefixIndex(g.ends, rand.Uint64N(total))
+		m := g.alias.draw(rnd)
 		i := int(g.members[m])
 		if !usable(targets, i, info) {
 			continue
@@ -175,14 +175,14 @@ func (g *randomGroup) pick(targets []Target, info PickInfo, slow ramp, now int64
 	if first >= 0 {
 		return first, true
 	}
-	return g.scan(targets, info, -1)
+	return g.scan(rnd, targets, info, -1)
 }
 
 // scan returns the position of the first usable member of g other than
 // skip, walking from a uniformly random position and wrapping once.
-func (g *randomGroup) scan(targets []Target, info PickInfo, skip int) (int, bool) {
+func (g *randomGroup) scan(rnd *pickRand, targets []Target, info PickInfo, skip int) (int, bool) {
 	n := len(g.members)
-	m := rand.IntN(n)
+	m := rnd.intn(n)
 	for range n {
 		if m != skip && usable(targets, int(g.members[m]), info) {
 			return m, true

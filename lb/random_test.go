@@ -12,15 +12,17 @@ func init() {
 	balancers = append(balancers, balancerCase{"random", func(ts []Target, o Options) Balancer { return NewRandom(ts, o) }})
 }
 
-// checkShares fails unless counts, from n picks, lie within 4 standard
+// checkShares fails unless counts, from n picks, lie within 6 standard
 // deviations of the binomial mean n*p for each expected share p:
-// |count - n*p| <= 4*sqrt(n*p*(1-p)). A correct balancer misses one such
-// bound with probability about 6.3e-5. A share of 0 or 1 must be exact.
+// |count - n*p| <= 6*sqrt(n*p*(1-p)). A correct balancer misses one such
+// bound with probability about 2e-9, so the unseeded generator does not
+// make the suite flaky; at n = 100,000 the bound is still under 1% of
+// every share above 0.1. A share of 0 or 1 must be exact.
 func checkShares(t *testing.T, counts []int, n int, want []float64) {
 	t.Helper()
 	for i, p := range want {
 		mean := float64(n) * p
-		bound := 4 * math.Sqrt(float64(n)*p*(1-p))
+		bound := 6 * math.Sqrt(float64(n)*p*(1-p))
 		if d := math.Abs(float64(counts[i]) - mean); d > bound {
 			t.Errorf("target %d picked %d times in %d; want %.0f ± %.0f (share %.4f)", i, counts[i], n, mean, bound, p)
 		}

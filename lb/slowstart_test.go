@@ -90,7 +90,7 @@ const rampPicks = 4 * 31 * 71 * 5
 //     (in+1)/(weight*f) level: every count within 20 picks of its share
 //     of rampPicks (over 1500 runs per case the worst seen was 5; ±4σ of
 //     independent picks would be ±150 at f = 100).
-//   - roundrobin and random accept a ramping target at random: ±4σ of
+//   - roundrobin and random accept a ramping target at random: ±6σ of
 //     the binomial (checkShares). For roundrobin the others' counts are
 //     exact per cycle, so the true spread is smaller.
 func TestSlowStartShares(t *testing.T) {
@@ -163,7 +163,7 @@ func TestSlowStartNeverNone(t *testing.T) {
 // as if target 0 were down, so keys never move between the other targets
 // and target 0 keeps the keys it takes. Each of its keys is kept when a
 // hash of the key falls below f, so it keeps a binomial f/1000 of its
-// ring share: ±4σ. That is f·w/Σw of all keys (2.5% at f = 100), not the
+// ring share: ±6σ. That is f·w/Σw of all keys (2.5% at f = 100), not the
 // f·w/Σ(f·w) (3.2%) of the other types: reaching that would take keys
 // from the healthy targets.
 //

@@ -78,6 +78,34 @@ func (n *Node) LatencyEWMA(now int64) float64 {
 	return peakEWMA(est, d<<latencyTickShift, 0)
 }
 
+// LatencyPair returns the latency estimates (ns) of a and b decayed to the
+// later of their last sample times, 0 for a node that never answered. The
+// decay is exponential, so the two keep the ratio LatencyEWMA gives them
+// at any time after both samples: a balancer comparing two nodes needs no
+// clock reading, and decays only the older estimate.
+func LatencyPair(a, b *Node) (la, lb float64) {
+	wa, wb := a.latency.Load(), b.latency.Load()
+	if wa == 0 || wb == 0 {
+		// A missing estimate makes the other's irrelevant to a
+		// comparison; return the stored ones.
+		if wa != 0 {
+			la, _ = unpackLatency(wa)
+		}
+		if wb != 0 {
+			lb, _ = unpackLatency(wb)
+		}
+		return la, lb
+	}
+	la, ta := unpackLatency(wa)
+	lb, tb := unpackLatency(wb)
+	if d := tickDelta(ta, tb); d > 0 {
+		la = peakEWMA(la, d<<latencyTickShift, 0)
+	} else if d := tickDelta(tb, ta); d > 0 {
+		lb = peakEWMA(lb, d<<latencyTickShift, 0)
+	}
+	return la, lb
+}
+
 // peakEWMA returns the estimate est (ns) after a sample (ns) taken dt ns
 // after the last one: peak-sensitive EWMA as in Finagle's PeakEwma and
 // linkerd's tower peak_ewma. A sample above est replaces it at once, so a

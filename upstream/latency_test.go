@@ -137,6 +137,51 @@ func TestNodeLatency(t *testing.T) {
 	}
 }
 
+// TestLatencyPair checks that two estimates decayed to the later sample
+// time keep the ratio LatencyEWMA gives them at a later reading, and that a
+// node without samples reads 0.
+func TestLatencyPair(t *testing.T) {
+	const s = int64(time.Second)
+	tests := []struct {
+		name   string
+		atA    int64 // 0: no sample
+		rttA   time.Duration
+		atB    int64
+		rttB   time.Duration
+		wantLA float64
+		wantLB float64
+	}{
+		{"same time", 3 * s, 2 * time.Millisecond, 3 * s, 5 * time.Millisecond, 2 * ms, 5 * ms},
+		{"a older by τ", s, 4 * time.Millisecond, 11 * s, time.Millisecond, 4 * ms * math.Exp(-1), ms},
+		{"b older by 2τ", 21 * s, time.Millisecond, s, 4 * time.Millisecond, ms, 4 * ms * math.Exp(-2)},
+		{"a never answered", 0, 0, s, time.Millisecond, 0, ms},
+		{"b never answered", s, time.Millisecond, 0, 0, ms, 0},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			a, b := NewNode("10.0.0.1:80"), NewNode("10.0.0.2:80")
+			if tc.atA != 0 {
+				a.ObserveLatencyAt(tc.rttA, tc.atA)
+			}
+			if tc.atB != 0 {
+				b.ObserveLatencyAt(tc.rttB, tc.atB)
+			}
+			la, lb := LatencyPair(a, b)
+			if math.Abs(la-tc.wantLA) > 1e-4*tc.wantLA || math.Abs(lb-tc.wantLB) > 1e-4*tc.wantLB {
+				t.Errorf("LatencyPair() = %g, %g; want %g, %g", la, lb, tc.wantLA, tc.wantLB)
+			}
+			if la == 0 || lb == 0 {
+				return
+			}
+			later := max(tc.atA, tc.atB) + 7*s
+			ra := a.LatencyEWMA(later) / b.LatencyEWMA(later)
+			if r := la / lb; math.Abs(r-ra) > 1e-4*ra {
+				t.Errorf("LatencyPair ratio = %g; LatencyEWMA ratio 7 s later = %g", r, ra)
+			}
+		})
+	}
+}
+
 func TestNodeLatencyRealClock(t *testing.T) {
 	n := NewNode("10.0.0.1:80")
 	n.ObserveLatency(3 * time.Millisecond)
