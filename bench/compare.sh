@@ -11,6 +11,7 @@
 #                              [--warmup 1s] [--out FILE] [--targets LIST]
 #                              [--proxy-cpu N] [--load-cpu N]
 #                              [--backend-bin PATH] [--jetway-bin PATH]
+#                              [--jetway-types LIST]
 set -euo pipefail
 
 readonly ORIG_ARGS=("$@")
@@ -25,12 +26,16 @@ PROXY_CPU=0
 LOAD_CPU=1
 BACKEND_BIN=""
 JETWAY_BIN=""
+JETWAY_TYPES=""
 
 readonly BACKEND1=127.0.0.1:19001
 readonly BACKEND2=127.0.0.1:19002
 readonly NGINX_ADDR=127.0.0.1:19081
 readonly HAPROXY_ADDR=127.0.0.1:19082
 readonly JETWAY_ADDR=127.0.0.1:19083
+# --jetway-types: one Jetway per balancer type, on consecutive ports.
+readonly JETWAY_TYPES_PORT=19090
+readonly BALANCER_TYPES="roundrobin chash least_conn ewma random p2c"
 
 usage() {
 	cat <<'EOF'
@@ -46,6 +51,10 @@ Usage: bash bench/compare.sh [options]
   --load-cpu N      core wrk and the backends run on (default 1)
   --backend-bin P   use this jetway-backend binary instead of building it
   --jetway-bin P    use this jetway binary instead of building it
+  --jetway-types L  replace the jetway target by one Jetway per balancer
+                    type in L (comma-separated: roundrobin, chash,
+                    least_conn, ewma, random, p2c), each a target of its own
+                    named jetway-TYPE; chash hashes remote_addr
   -h, --help        this text
 EOF
 }
@@ -89,6 +98,7 @@ while [ $# -gt 0 ]; do
 	--load-cpu) LOAD_CPU=$val ;;
 	--backend-bin) BACKEND_BIN=$val ;;
 	--jetway-bin) JETWAY_BIN=$val ;;
+	--jetway-types) JETWAY_TYPES=$val ;;
 	*) die "unknown option: $arg (see --help)" ;;
 	esac
 	shift
@@ -111,6 +121,23 @@ want_target() { [[ ",$TARGETS," == *",$1,"* ]]; }
 for t in ${TARGETS//,/ }; do
 	case $t in direct | nginx | haproxy | jetway) ;; *) die "--targets: unknown target '$t'" ;; esac
 done
+# JETWAYS lists the Jetway targets: "jetway", or one jetway-TYPE per type.
+JETWAYS=()
+declare -A JETWAY_AT=() # Jetway target -> listen address
+if want_target jetway; then
+	if [ -z "$JETWAY_TYPES" ]; then
+		JETWAYS=(jetway)
+		JETWAY_AT[jetway]=$JETWAY_ADDR
+	else
+		k=0
+		for typ in ${JETWAY_TYPES//,/ }; do
+			[[ " $BALANCER_TYPES " == *" $typ "* ]] || die "--jetway-types: unknown type '$typ' (want some of: $BALANCER_TYPES)"
+			JETWAYS+=("jetway-$typ")
+			JETWAY_AT[jetway-$typ]=127.0.0.1:$((JETWAY_TYPES_PORT + k))
+			k=$((k + 1))
+		done
+	fi
+fi
 
 [ -r /proc/self/stat ] || die "needs Linux /proc"
 NCPU=$(getconf _NPROCESSORS_ONLN)
@@ -245,15 +272,18 @@ wait_ready() {
 	return 1
 }
 
-# fill TEMPLATE OUT LISTEN: writes a config from a bench/*.tmpl file.
+# fill TEMPLATE OUT LISTEN [TYPE]: writes a config from a bench/*.tmpl
+# file; TYPE is Jetway's balancer type (default roundrobin).
 fill() {
+	local typ="type: ${4:-roundrobin}"
+	[ "${4:-}" != chash ] || typ="$typ, hash_on: vars, key: remote_addr"
 	sed -e "s|@LISTEN@|$3|g" -e "s|@BACKEND1@|$BACKEND1|g" \
-		-e "s|@BACKEND2@|$BACKEND2|g" -e "s|@DIR@|$WORK|g" "$1" >"$2"
+		-e "s|@BACKEND2@|$BACKEND2|g" -e "s|@DIR@|$WORK|g" -e "s|@TYPE@|$typ|g" "$1" >"$2"
 }
 
 # ---------------------------------------------------------------- build
 
-for addr in $BACKEND1 $BACKEND2 $NGINX_ADDR $HAPROXY_ADDR $JETWAY_ADDR; do
+for addr in $BACKEND1 $BACKEND2 $NGINX_ADDR $HAPROXY_ADDR "${JETWAY_AT[@]}"; do
 	! port_busy "$addr" || die "$addr is already in use"
 done
 
@@ -273,6 +303,7 @@ if want_target jetway && [ -z "$JETWAY_BIN" ]; then
 		sed 's/^/  /' "$WORK/jetway-build.log" >&2
 		NOTES+=("jetway was not measured: \`go build ./cmd/jetway\` failed.")
 		TARGETS=${TARGETS//jetway/}
+		JETWAY_AT=()
 	fi
 fi
 
@@ -299,12 +330,16 @@ if want_target haproxy; then
 	wait_ready haproxy "${PID[haproxy]}" "http://$HAPROXY_ADDR/" || die "haproxy did not start"
 fi
 if want_target jetway; then
-	fill bench/jetway.yaml.tmpl "$WORK/jetway.yaml" "$JETWAY_ADDR"
-	start jetway env GOMAXPROCS=1 taskset -c "$PROXY_CPU" "$JETWAY_BIN" run -c "$WORK/jetway.yaml"
-	if ! wait_ready jetway "${PID[jetway]}" "http://$JETWAY_ADDR/"; then
-		NOTES+=("jetway was not measured: it did not start and answer 200 at http://$JETWAY_ADDR/ (last log line: \`$(tail -n1 "$WORK/jetway.log")\`).")
-		TARGETS=${TARGETS//jetway/}
-	fi
+	for j in "${JETWAYS[@]}"; do
+		typ=roundrobin
+		[ "$j" = jetway ] || typ=${j#jetway-}
+		fill bench/jetway.yaml.tmpl "$WORK/$j.yaml" "${JETWAY_AT[$j]}" "$typ"
+		start "$j" env GOMAXPROCS=1 taskset -c "$PROXY_CPU" "$JETWAY_BIN" run -c "$WORK/$j.yaml"
+		if ! wait_ready "$j" "${PID[$j]}" "http://${JETWAY_AT[$j]}/"; then
+			NOTES+=("$j was not measured: it did not start and answer 200 at http://${JETWAY_AT[$j]}/ (last log line: \`$(tail -n1 "$WORK/$j.log")\`).")
+			unset "JETWAY_AT[$j]"
+		fi
+	done
 fi
 
 addr_of() {
@@ -312,13 +347,14 @@ addr_of() {
 	direct) echo "$BACKEND1" ;;
 	nginx) echo "$NGINX_ADDR" ;;
 	haproxy) echo "$HAPROXY_ADDR" ;;
-	jetway) echo "$JETWAY_ADDR" ;;
+	jetway*) echo "${JETWAY_AT[$1]}" ;;
 	esac
 }
 
 # check_target TARGET: every target must answer 200 with a backend's body;
-# every proxy must spread requests over both backends. On failure it sets
-# CHECK_ERR and returns 1.
+# every proxy must spread requests over both backends (but chash, which
+# sends one client address to one backend). On failure it sets CHECK_ERR
+# and returns 1.
 CHECK_ERR=""
 check_target() {
 	local t=$1 url n=20 i bodies c1 c2 urls=()
@@ -334,7 +370,7 @@ check_target() {
 		CHECK_ERR="$((n - c1 - c2)) of $n answers to GET $url were not a backend's body"
 		return 1
 	fi
-	if [ "$t" != direct ] && { [ "$c1" -eq 0 ] || [ "$c2" -eq 0 ]; }; then
+	if [ "$t" != direct ] && [ "$t" != jetway-chash ] && { [ "$c1" -eq 0 ] || [ "$c2" -eq 0 ]; }; then
 		CHECK_ERR="$n requests to $url went b1=$c1 b2=$c2; want both backends used"
 		return 1
 	fi
@@ -344,12 +380,12 @@ check_target() {
 # A failing peer or baseline stops the benchmark; a failing Jetway is
 # reported and the others are still measured.
 ACTIVE=()
-for t in direct nginx haproxy jetway; do
-	want_target "$t" || continue
+for t in direct nginx haproxy "${JETWAYS[@]}"; do
+	if [[ $t == jetway* ]]; then [ -n "${JETWAY_AT[$t]:-}" ] || continue; else want_target "$t" || continue; fi
 	if ! check_target "$t"; then
-		[ "$t" = jetway ] || die "$t: $CHECK_ERR"
+		[[ $t == jetway* ]] || die "$t: $CHECK_ERR"
 		log "$t: $CHECK_ERR"
-		NOTES+=("jetway was not measured: $CHECK_ERR.")
+		NOTES+=("$t was not measured: $CHECK_ERR.")
 		continue
 	fi
 	ACTIVE+=("$t")
