@@ -138,9 +138,13 @@ func (x *exchange) attachBody(ctx *fasthttp.RequestCtx, clientIdle time.Duration
 
 // next picks a node not yet tried by this request, marks it tried and in
 // flight, and sets the Host header for it. Health is ignored while the
-// upstream is in panic; slow start needs the time.
+// upstream is in panic; slow start needs the time. The request's arrival
+// time, which fasthttp has read, serves as the balancers' coarse clock.
 func (x *exchange) next(ctx *fasthttp.RequestCtx, up *upstreamRT) (attempt, bool) {
-	info := lb.PickInfo{Tried: &x.tried, Hash: x.hash, HasHash: x.hasHash, Panic: up.group.Panic()}
+	info := lb.PickInfo{
+		Tried: &x.tried, Hash: x.hash, HasHash: x.hasHash, Panic: up.group.Panic(),
+		Nanotime: upstream.NanotimeOf(ctx.Time()),
+	}
 	if up.slowStart {
 		info.Now = up.clock.Now().UnixNano()
 	}

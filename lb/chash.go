@@ -359,7 +359,7 @@ func (c *CHash) eligible(g *chGroup, i int, info PickInfo, lc *loadCap) bool {
 		return true // in+1 <= 1 <= the cap
 	}
 	if lc.limit == 0 {
-		lc.limit = c.groupCap(g, info.Panic)
+		lc.limit = c.groupCap(g, info)
 	}
 	return in < lc.limit
 }
@@ -386,14 +386,18 @@ func rampMix(key, salt uint64) uint64 {
 }
 
 // groupCap is the load cap of g from the in-flight requests of its
-// available targets (all of them when all is set, under panic): summed now
-// for a group of up to chCapScanLimit members, else reused from a sum at
-// most chCapRefresh old, whichever way that sum counted.
-func (c *CHash) groupCap(g *chGroup, all bool) int64 {
+// available targets (all of them under info.Panic): summed now for a group
+// of up to chCapScanLimit members, else reused from a sum at most
+// chCapRefresh old by info.Nanotime, whichever way that sum counted.
+func (c *CHash) groupCap(g *chGroup, info PickInfo) int64 {
+	all := info.Panic
 	if len(g.members) <= chCapScanLimit {
 		return c.sumCap(g, all)
 	}
-	now := upstream.Nanotime()
+	now := info.Nanotime
+	if now == 0 {
+		now = upstream.Nanotime()
+	}
 	if now-g.cap.at.Load() < chCapRefresh {
 		if v := g.cap.limit.Load(); v > 0 {
 			return v

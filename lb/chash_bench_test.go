@@ -4,12 +4,16 @@ import (
 	"math/rand/v2"
 	"strconv"
 	"testing"
+
+	"github.com/jetwayhq/jetway/upstream"
 )
 
 // BenchmarkCHashPick measures Pick with a key over 3, 100 and 10000
 // available targets with weights 1 to 4, from one goroutine and from
 // GOMAXPROCS goroutines, each pick with a random precomputed key hash;
-// "bounded" runs with balance factor 125 and requests in flight.
+// "bounded" runs with balance factor 125 and requests in flight. As the
+// proxy passes each request's arrival time, picks pass a clock reading
+// taken every benchClockEvery picks, outside Pick.
 func BenchmarkCHashPick(b *testing.B) {
 	for _, n := range []int{3, 100, 10000} {
 		b.Run(strconv.Itoa(n), func(b *testing.B) {
@@ -38,11 +42,19 @@ func BenchmarkCHashPick(b *testing.B) {
 	}
 }
 
+// benchClockEvery is how many picks share one clock reading: at tens of
+// nanoseconds a pick, a few microseconds.
+const benchClockEvery = 64
+
 func benchmarkCHashSerial(b *testing.B, c *CHash, hashes []uint64) {
 	b.ReportAllocs()
 	k := 0
+	var now int64
 	for b.Loop() {
-		if _, ok := c.Pick(PickInfo{Hash: hashes[k&(len(hashes)-1)], HasHash: true}); !ok {
+		if k%benchClockEvery == 0 {
+			now = upstream.Nanotime()
+		}
+		if _, ok := c.Pick(PickInfo{Hash: hashes[k&(len(hashes)-1)], HasHash: true, Nanotime: now}); !ok {
 			b.Fatal("Pick() ok = false; want true")
 		}
 		k++
@@ -53,8 +65,12 @@ func benchmarkCHashParallel(b *testing.B, c *CHash, hashes []uint64) {
 	b.ReportAllocs()
 	b.RunParallel(func(pb *testing.PB) {
 		k := rand.IntN(len(hashes))
+		var now int64
 		for pb.Next() {
-			if _, ok := c.Pick(PickInfo{Hash: hashes[k&(len(hashes)-1)], HasHash: true}); !ok {
+			if k%benchClockEvery == 0 {
+				now = upstream.Nanotime()
+			}
+			if _, ok := c.Pick(PickInfo{Hash: hashes[k&(len(hashes)-1)], HasHash: true, Nanotime: now}); !ok {
 				b.Error("Pick() ok = false; want true")
 				return
 			}

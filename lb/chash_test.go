@@ -683,7 +683,7 @@ func TestCHashLargeGroupCapFollowsLoad(t *testing.T) {
 	}
 	c := NewCHash(ts, Options{HashBalanceFactor: 125})
 	g := &c.groups[0]
-	idle := c.groupCap(g, false)
+	idle := c.groupCap(g, PickInfo{})
 	if want := boundedCap(125, 0, int64(len(ts))); idle != want {
 		t.Fatalf("idle cap = %d; want %d", idle, want)
 	}
@@ -694,7 +694,22 @@ func TestCHashLargeGroupCapFollowsLoad(t *testing.T) {
 	}
 	time.Sleep(time.Duration(2 * chCapRefresh))
 	want := boundedCap(125, int64(10*len(ts)), int64(len(ts)))
-	if got := c.groupCap(g, false); got != want {
+	if got := c.groupCap(g, PickInfo{}); got != want {
 		t.Errorf("cap %v after the load rose = %d; want %d (the cached cap must be refreshed)", time.Duration(2*chCapRefresh), got, want)
+	}
+
+	// With the caller's clock: the cap is kept while that clock stays
+	// within chCapRefresh of the sum, and summed again after.
+	at := upstream.Nanotime() + int64(time.Hour)
+	c.groupCap(g, PickInfo{Nanotime: at})
+	for i := range ts {
+		ts[i].Node.Begin()
+	}
+	if got := c.groupCap(g, PickInfo{Nanotime: at + chCapRefresh - 1}); got != want {
+		t.Errorf("cap within chCapRefresh by PickInfo.Nanotime = %d; want the cached %d", got, want)
+	}
+	want = boundedCap(125, int64(11*len(ts)), int64(len(ts)))
+	if got := c.groupCap(g, PickInfo{Nanotime: at + chCapRefresh}); got != want {
+		t.Errorf("cap chCapRefresh later by PickInfo.Nanotime = %d; want %d", got, want)
 	}
 }
