@@ -15,29 +15,6 @@ import (
 	"github.com/jetwayhq/jetway/upstream"
 )
 
-// Scheduling constants.
-const (
-	// jitterDiv spreads probes of one target: each is due up to
-	// interval/jitterDiv (5%) after the previous one's due time plus the
-	// interval, never before, so nodes added together drift apart.
-	jitterDiv = 20
-	// armSlack is how far the clock may move while the scheduler sets its
-	// timer before it sets it again (a FakeClock advanced by a test).
-	armSlack = time.Millisecond
-	// tick rounds due times up, so that probes falling due within one
-	// tick go out together as a batch: one worker writes every request of
-	// the batch, then reads every answer, which by then has mostly
-	// arrived. At 10,000 probes a second this saves a goroutine park and
-	// wake per probe; a probe is at most one tick late.
-	tick = 5 * time.Millisecond
-	// maxBatch bounds the probes one worker starts together.
-	maxBatch = 32
-	// lateGrace is how long a read waits when an earlier probe of its
-	// batch held the worker past the probe's deadline: an answer that
-	// already arrived counts.
-	lateGrace = time.Millisecond
-)
-
 // Result is one probe's outcome.
 type Result struct {
 	Counter upstream.Counter // the counter the probe feeds
@@ -62,13 +39,29 @@ type CheckerOptions struct {
 }
 
 // Checker probes the nodes of one active check spec (APISIX checks.active).
-// One scheduler goroutine keeps the targets in a min-heap by due time and
-// sleeps on one Clock timer until the earliest is due; it hands the due
-// targets, in batches, to a fixed pool of spec.Concurrency probe workers.
-// A worker starts every probe of its batch, finishes them in order,
-// reports, and puts the targets back with their next due times. At most
-// spec.Concurrency probes are in flight. The number of goroutines does not
-// depend on the number of targets.
+// It keeps the targets in a min-heap by due time, and probes each when it
+// falls due (rounded up to a tick, so that probes go out in batches).
+//
+// On Linux, an http checker runs one goroutine, an event loop (loop_linux.go):
+// it owns an epoll set with every kept connection, starts the due probes
+// with nonblocking connects and writes, reads and parses the answers
+// (response.go), and sleeps until the next tick, answer, deadline or due
+// time. Targets whose host needs a DNS lookup are handed to a worker pool
+// (pool.go), started with the first such target. tcp and https checkers,
+// and every checker off Linux, run a scheduler goroutine that feeds the
+// pool. Either way the number of goroutines does not depend on the number
+// of targets.
+//
+// spec.Concurrency bounds the probes in flight that open a connection, as
+// in APISIX, where it is how many targets are checked at the same time: on
+// the pool, every probe (a worker may dial); on the event loop, a probe
+// that connects (a target's first, or after its connection closed) or goes
+// to the pool. A probe on a kept connection is a write and a read on an
+// open socket, and the loop does not bound those: bounding them too
+// measured 24-28% of a core at 10,000 nodes and the default of 10, against
+// 19-24% (BENCHMARKS.md), and a target has at most one probe in flight
+// anyway. Due probes that find no free slot wait in line, in due order; a
+// probe whose kept connection turns out closed reconnects at once.
 //
 // Methods are safe for concurrent use.
 type Checker struct {
@@ -81,39 +74,43 @@ type Checker struct {
 
 	ctx    context.Context // cancelled by Stop; ends the goroutines and dials
 	cancel context.CancelFunc
-	work   chan []*target // scheduler → workers
-	// freed wakes the scheduler when a worker ends a batch.
+	loop   *loop          // the event loop; nil when the pool's scheduler runs
+	work   chan []*target // scheduler or loop → workers; spec.Concurrency long
+	// freed wakes the pool's scheduler when a worker ends a batch.
 	freed chan struct{}
 	spare chan []*target // batch slices workers are done with
 	wg    sync.WaitGroup
 
-	// mu guards the fields below and the schedule and raw connection of
-	// every target. Report and Healthy run under it, so that no result of
-	// a removed target is reported once SetTargets returns.
+	// mu guards the fields below, the schedule of every target and its
+	// connection. Report and Healthy run under it, so that no result of a
+	// removed target is reported once SetTargets returns. The event loop
+	// holds it whenever it is not waiting in epoll_wait.
 	mu      sync.Mutex
 	targets map[string]*target
 	queue   queue
-	timer   Timer
+	timer   Timer     // the pool's scheduler's
 	armed   time.Time // due time the timer is set for; zero when not set
 	// slots is how many more probes may start: spec.Concurrency less
 	// those in flight.
 	slots   int
+	workers bool // the pool's workers run
 	stopped bool
 }
 
 // NewChecker starts a checker for spec, whose defaults config has applied,
 // with no targets.
 func NewChecker(spec config.ActiveCheck, o CheckerOptions) *Checker {
+	workers := max(spec.Concurrency, 1)
 	c := &Checker{
 		spec:    newProbeSpec(spec),
 		clock:   o.Clock,
 		report:  o.Report,
 		healthy: o.Healthy,
 		log:     o.Logger,
-		work:    make(chan []*target),
+		work:    make(chan []*target, workers),
 		freed:   make(chan struct{}, 1),
-		slots:   max(spec.Concurrency, 1),
-		spare:   make(chan []*target, max(spec.Concurrency, 1)),
+		slots:   workers,
+		spare:   make(chan []*target, workers),
 		targets: make(map[string]*target),
 	}
 	if c.clock == nil {
@@ -138,15 +135,24 @@ func NewChecker(spec config.ActiveCheck, o CheckerOptions) *Checker {
 		}
 	}
 	c.ctx, c.cancel = context.WithCancel(context.Background())
+
+	if !c.spec.tcp && !c.spec.https {
+		var err error
+		if c.loop, err = newLoop(c); err != nil {
+			c.log.Warn("hc: no event loop; probing with a worker pool", "err", err)
+		}
+	}
+	c.wg.Add(1)
+	if c.loop != nil {
+		go c.loop.run()
+		return c
+	}
 	c.timer = c.clock.NewTimer(time.Hour)
 	c.timer.Stop()
-
-	workers := max(spec.Concurrency, 1)
-	c.wg.Add(1 + workers)
 	go c.schedule()
-	for range workers {
-		go c.probeLoop()
-	}
+	c.mu.Lock()
+	c.startWorkers()
+	c.mu.Unlock()
 	return c
 }
 
@@ -174,9 +180,7 @@ func (c *Checker) SetTargets(addrs []string) {
 		if t.index >= 0 {
 			heap.Remove(&c.queue, t.index)
 		}
-		if t.raw != nil {
-			t.raw.Close()
-		}
+		c.closeLocked(t)
 		delete(c.targets, addr)
 		removed++
 	}
@@ -187,13 +191,16 @@ func (c *Checker) SetTargets(addrs []string) {
 			continue
 		}
 		t := c.newTarget(addr)
+		if t.pooled {
+			c.startWorkers()
+		}
 		interval := c.interval(addr)
 		t.due = roundUp(now.Add(rand.N(max(interval-tick, 1))))
 		c.targets[addr] = t
 		heap.Push(&c.queue, t)
 		added++
 	}
-	c.armLocked(now)
+	c.kickLocked(now)
 	c.log.Debug("hc: targets set", "targets", len(c.targets), "added", added, "removed", removed)
 }
 
@@ -216,188 +223,36 @@ func (c *Checker) Stop() {
 	c.mu.Lock()
 	if !c.stopped {
 		c.stopped = true
-		c.timer.Stop()
+		if c.timer != nil {
+			c.timer.Stop()
+		}
 		for _, t := range c.targets {
-			if t.raw != nil {
-				t.raw.Close()
-			}
+			c.closeLocked(t)
 		}
 	}
 	c.mu.Unlock()
 	c.cancel()
+	c.loop.wake()
 	c.wg.Wait()
+	c.loop.close()
 }
 
-// schedule hands the due targets to workers, a batch at a time, as long
-// as fewer than spec.Concurrency probes are in flight. A worker frees the
-// slots of its whole batch at once, so the next batch can be as large.
-func (c *Checker) schedule() {
-	defer c.wg.Done()
-	fired := false
-	for {
-		batch, wait, full := c.next(fired)
-		fired = false
-		switch {
-		case len(batch) > 0:
-			select {
-			case c.work <- batch:
-			case <-c.ctx.Done():
-				return
-			}
-		case full:
-			select {
-			case <-c.freed:
-			case <-c.ctx.Done():
-				return
-			}
-		case wait:
-			select {
-			case <-c.timer.C():
-				fired = true
-			case <-c.ctx.Done():
-				return
-			}
-		}
-	}
-}
-
-// next takes due targets off the queue, as many as there are free slots
-// (at most maxBatch). When none is due it sets the timer for the earliest
-// and reports wait; when no slot is free it reports full; when the clock
-// moved while it set the timer it reports nothing, to look again. fired
-// says the timer went off, so it is no longer set.
-func (c *Checker) next(fired bool) (batch []*target, wait, full bool) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	if fired {
-		c.armed = time.Time{}
-	}
-	if len(c.queue) == 0 {
-		return nil, true, false
-	}
-	now := c.clock.Now()
-	if !c.queue[0].due.After(now) {
-		if c.slots == 0 {
-			return nil, false, true
-		}
-		select {
-		case batch = <-c.spare:
-		default:
-			batch = make([]*target, 0, maxBatch)
-		}
-		for len(batch) < min(c.slots, maxBatch) && len(c.queue) > 0 && !c.queue[0].due.After(now) {
-			batch = append(batch, heap.Pop(&c.queue).(*target))
-		}
-		c.slots -= len(batch)
-		return batch, false, false
-	}
-	if !c.armLocked(now) {
-		return nil, true, false
-	}
-	// A Timer measures from the clock's reading when it is set: if the
-	// clock moved since now, the timer may be late, so set it again.
-	if c.clock.Now().Sub(now) > armSlack {
-		c.armed = time.Time{}
-		return nil, false, false
-	}
-	return nil, true, false
-}
-
-// armLocked sets the timer for the earliest due target unless it is set
-// for that time or earlier, and reports whether it set it.
-func (c *Checker) armLocked(now time.Time) bool {
-	if len(c.queue) == 0 {
-		return false
-	}
-	due := c.queue[0].due
-	if !c.armed.IsZero() && !c.armed.After(due) {
-		return false
-	}
-	c.timer.Reset(max(due.Sub(now), 0))
-	c.armed = due
-	return true
-}
-
-// probeLoop is a probe worker.
-func (c *Checker) probeLoop() {
-	defer c.wg.Done()
-	p := newProber()
-	for {
-		select {
-		case batch := <-c.work:
-			c.run(p, batch)
-			select {
-			case c.spare <- batch[:0]:
-			default:
-			}
-		case <-c.ctx.Done():
-			return
-		}
-	}
-}
-
-// run probes the targets of batch: it starts every probe (for http, the
-// request is written), then finishes them in order, then reports them
-// and puts them back in the queue.
-func (c *Checker) run(p *prober, batch []*target) {
-	c.mu.Lock()
-	if c.stopped {
-		c.mu.Unlock()
+// kickLocked tells the scheduler, the pool's or the event loop, that the
+// queue changed. c.mu is held.
+func (c *Checker) kickLocked(now time.Time) {
+	if c.loop != nil {
+		c.loop.wake()
 		return
-	}
-	live := p.live[:0]
-	for _, t := range batch {
-		if !t.removed {
-			live = append(live, t)
-		}
-	}
-	c.mu.Unlock()
-	results := p.results[:0]
-	for _, t := range live {
-		r, done := c.start(t)
-		t.started = !done
-		results = append(results, r)
-	}
-	for i, t := range live {
-		if t.started {
-			results[i] = c.finish(p, t)
-		}
-	}
-	p.live, p.results = live, results
-
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.slots += len(batch)
-	select {
-	case c.freed <- struct{}{}:
-	default:
-	}
-	if c.stopped {
-		return
-	}
-	now := c.clock.Now()
-	for i, t := range live {
-		if t.removed {
-			continue
-		}
-		r := results[i]
-		c.report(t.addr, r)
-		if r.Err != "" && c.log.Enabled(c.ctx, slog.LevelDebug) {
-			c.log.Debug("hc: probe failed", "addr", t.addr, "counter", r.Counter.String(), "counts", r.Counts, "err", r.Err)
-		}
-		interval := c.interval(t.addr)
-		t.due = roundUp(nextDue(t.due, now, interval, rand.N(interval/jitterDiv+1)))
-		heap.Push(&c.queue, t)
 	}
 	c.armLocked(now)
 }
 
-// roundUp rounds a due time up to a whole tick.
-func roundUp(t time.Time) time.Time {
-	if r := t.Truncate(tick); !r.Equal(t) {
-		return r.Add(tick)
+// closeLocked closes t's connection, whichever runs it. c.mu is held.
+func (c *Checker) closeLocked(t *target) {
+	if t.raw != nil {
+		t.raw.Close()
 	}
-	return t
+	c.loop.drop(t)
 }
 
 // interval is the probe interval of the node at addr, by its health.
@@ -406,52 +261,4 @@ func (c *Checker) interval(addr string) time.Duration {
 		return c.spec.healthy
 	}
 	return c.spec.unhealthy
-}
-
-// nextDue is when a target next falls due: interval plus jitter after the
-// probe that was due at due, so a slow probe does not drift the schedule.
-// If that has passed by now (a probe slower than the interval, or a
-// backlog), the slots that passed are skipped, keeping the phase.
-func nextDue(due, now time.Time, interval, jitter time.Duration) time.Time {
-	next := due.Add(interval + jitter)
-	if next.After(now) {
-		return next
-	}
-	missed := now.Sub(next)/interval + 1
-	return next.Add(missed * interval)
-}
-
-// queue is a min-heap of targets by due time (container/heap). Push takes
-// and Pop returns a *target.
-type queue []slot
-
-// slot holds a copy of its target's due time, so that the heap compares
-// without loading 10,000 scattered targets.
-type slot struct {
-	due time.Time
-	t   *target
-}
-
-func (q queue) Len() int           { return len(q) }
-func (q queue) Less(i, j int) bool { return q[i].due.Before(q[j].due) }
-
-func (q queue) Swap(i, j int) {
-	q[i], q[j] = q[j], q[i]
-	q[i].t.index = i
-	q[j].t.index = j
-}
-
-func (q *queue) Push(x any) {
-	t := x.(*target)
-	t.index = len(*q)
-	*q = append(*q, slot{t.due, t})
-}
-
-func (q *queue) Pop() any {
-	old := *q
-	t := old[len(old)-1].t
-	old[len(old)-1] = slot{}
-	t.index = -1
-	*q = old[:len(old)-1]
-	return t
 }

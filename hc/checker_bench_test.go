@@ -11,7 +11,6 @@ import (
 	"net"
 	"runtime"
 	"strings"
-	"sync"
 	"sync/atomic"
 	"syscall"
 	"testing"
@@ -140,57 +139,29 @@ func TestProbeKeptConnectionAllocatesNothing(t *testing.T) {
 // startRawServer serves "200 OK" to every request head, reading and
 // writing with fixed buffers, and returns its address.
 func startRawServer(tb testing.TB) string {
-	tb.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		tb.Fatal(err)
-	}
 	resp := []byte("HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok")
-	var wg sync.WaitGroup
-	var mu sync.Mutex
-	var conns []net.Conn
-	wg.Go(func() {
+	addr, _ := startServer(tb, func(conn net.Conn) {
+		buf := make([]byte, 4096)
+		n := 0
 		for {
-			conn, err := ln.Accept()
+			m, err := conn.Read(buf[n:])
 			if err != nil {
 				return
 			}
-			mu.Lock()
-			conns = append(conns, conn)
-			mu.Unlock()
-			wg.Go(func() {
-				buf := make([]byte, 4096)
-				n := 0
-				for {
-					m, err := conn.Read(buf[n:])
-					if err != nil {
-						return
-					}
-					n += m
-					for {
-						end := bytes.Index(buf[:n], []byte("\r\n\r\n"))
-						if end < 0 {
-							break
-						}
-						if _, err := conn.Write(resp); err != nil {
-							return
-						}
-						n = copy(buf, buf[end+4:n])
-					}
+			n += m
+			for {
+				end := bytes.Index(buf[:n], []byte("\r\n\r\n"))
+				if end < 0 {
+					break
 				}
-			})
+				if _, err := conn.Write(resp); err != nil {
+					return
+				}
+				n = copy(buf, buf[end+4:n])
+			}
 		}
 	})
-	tb.Cleanup(func() {
-		ln.Close()
-		mu.Lock()
-		for _, c := range conns {
-			c.Close()
-		}
-		mu.Unlock()
-		wg.Wait()
-	})
-	return ln.Addr().String()
+	return addr
 }
 
 // raiseFileLimit raises this process's open-file soft limit to the hard

@@ -14,14 +14,7 @@ import (
 // eleven and no park and wake, which halves the probe's CPU on a fast
 // network (on loopback the handshake completes inside the call).
 func connectReset(ap netip.AddrPort, timeout time.Duration) error {
-	var sa unix.Sockaddr
-	family := unix.AF_INET6
-	if a := ap.Addr().Unmap(); a.Is4() {
-		family = unix.AF_INET
-		sa = &unix.SockaddrInet4{Port: int(ap.Port()), Addr: a.As4()}
-	} else {
-		sa = &unix.SockaddrInet6{Port: int(ap.Port()), Addr: a.As16()}
-	}
+	family, sa := sockaddr(ap)
 	fd, err := unix.Socket(family, unix.SOCK_STREAM|unix.SOCK_CLOEXEC, unix.IPPROTO_TCP)
 	if err != nil {
 		return os.NewSyscallError("socket", err)
@@ -77,4 +70,12 @@ func waitConnected(fd int, deadline time.Time) error {
 		}
 		return nil
 	}
+}
+
+// sockaddr is ap as a socket address, and its address family.
+func sockaddr(ap netip.AddrPort) (family int, sa unix.Sockaddr) {
+	if a := ap.Addr().Unmap(); a.Is4() {
+		return unix.AF_INET, &unix.SockaddrInet4{Port: int(ap.Port()), Addr: a.As4()}
+	}
+	return unix.AF_INET6, &unix.SockaddrInet6{Port: int(ap.Port()), Addr: ap.Addr().As16()}
 }

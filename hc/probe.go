@@ -1,7 +1,6 @@
 package hc
 
 import (
-	"bufio"
 	"context"
 	"crypto/tls"
 	"errors"
@@ -13,8 +12,6 @@ import (
 	"syscall"
 	"time"
 
-	"github.com/valyala/fasthttp"
-
 	"github.com/jetwayhq/jetway/config"
 	"github.com/jetwayhq/jetway/upstream"
 )
@@ -24,8 +21,8 @@ const (
 	// maxProbeBody is the longest response body a probe reads to keep its
 	// connection; a longer one closes it (the status still counts).
 	maxProbeBody = 64 << 10
-	// probeReadBuffer is each worker's read buffer; it bounds the response
-	// head.
+	// probeReadBuffer is the read buffer of each pool worker and of the
+	// event loop; it bounds the response head.
 	probeReadBuffer = 16 << 10
 	// maxErrLen bounds Result.Err.
 	maxErrLen = 128
@@ -157,26 +154,31 @@ type target struct {
 	req  []byte         // http, https: the request, built once
 	tls  *tls.Config    // https
 	bad  string         // why addr cannot be probed; "" when it can
+	// pooled: the event loop cannot probe it (its host needs a DNS
+	// lookup), so a pool worker does.
+	pooled bool
 
 	// Schedule, guarded by Checker.mu. A target is either in the queue
-	// (index >= 0) or being probed by one worker, never both.
+	// (index >= 0) or being probed, never both.
 	due     time.Time
 	index   int
 	removed bool
 
-	// The probe in progress, the probing worker's alone: its deadline,
-	// whether it runs on a kept connection, and whether start left it
-	// for finish.
+	// The probe in progress, the probing worker's or the loop's alone: its
+	// deadline, whether it runs on a kept connection, and whether start
+	// left it for finish.
 	deadline time.Time
 	reused   bool
 	started  bool
 
-	// The kept connection. The probing worker sets raw under Checker.mu,
-	// so SetTargets and Stop can close it from other goroutines; they only
-	// close it. conn is raw or the TLS client over it, used by the probing
-	// worker alone.
+	// The kept connection of a pool worker's probe. The probing worker
+	// sets raw under Checker.mu, so SetTargets and Stop can close it from
+	// other goroutines; they only close it. conn is raw or the TLS client
+	// over it, used by the probing worker alone.
 	raw  net.Conn
 	conn net.Conn
+
+	lc loopConn // the event loop's connection and probe, under Checker.mu
 }
 
 // newTarget prepares the probe of the node at addr.
@@ -192,6 +194,7 @@ func (c *Checker) newTarget(addr string) *target {
 	}
 	t.dial = net.JoinHostPort(host, port)
 	t.ap, _ = netip.ParseAddrPort(t.dial)
+	t.pooled = c.loop == nil || !t.ap.IsValid() || t.ap.Addr().Zone() != ""
 	if c.spec.tcp {
 		return t
 	}
@@ -208,24 +211,6 @@ func (c *Checker) newTarget(addr string) *target {
 		}
 	}
 	return t
-}
-
-// prober is one worker's reusable state. A probe on a kept connection reads
-// through it and allocates nothing. It is a worker's, not a target's:
-// 10,000 idle targets would otherwise hold 10,000 read buffers.
-type prober struct {
-	br   *bufio.Reader
-	resp fasthttp.Response
-
-	// A batch's targets and results, reused.
-	live    []*target
-	results []Result
-}
-
-func newProber() *prober {
-	p := &prober{br: bufio.NewReaderSize(nil, probeReadBuffer)}
-	p.resp.KeepBodyBuffer = true
-	return p
 }
 
 // probe probes t once: the whole probe (dial, TLS handshake, request,
@@ -382,28 +367,35 @@ func (c *Checker) connect(t *target, deadline time.Time) (Result, bool) {
 // connection that failed before any response byte arrived (not by timing
 // out): a kept connection the server had closed.
 func (c *Checker) receive(p *prober, t *target) (r Result, stale bool) {
-	p.br.Reset(t.conn)
-	defer p.br.Reset(nil)
-	if _, err := p.br.Peek(1); err != nil {
-		c.closeConn(t)
-		return failed("read", err), !isTimeout(err)
-	}
 	resp := &p.resp
-	resp.SkipBody = c.spec.head
-	err := resp.ReadLimitBody(p.br, maxProbeBody)
-	switch {
-	case errors.Is(err, fasthttp.ErrBodyTooLarge):
-		// The head was read: the status counts, the connection goes.
-		c.closeConn(t)
-	case err != nil:
-		c.closeConn(t)
-		return failed("read", err), false
-	case resp.ConnectionClose() || p.br.Buffered() > 0:
-		// The server said close (or framed the body by closing), or sent
-		// more than one response.
-		c.closeConn(t)
+	resp.reset(c.spec.head)
+	n := 0 // bytes of an unfinished head at the start of p.buf
+	for got := false; ; got = true {
+		m, err := t.conn.Read(p.buf[n:])
+		if m == 0 && err != nil {
+			c.closeConn(t)
+			if got && err == io.EOF {
+				err = io.ErrUnexpectedEOF
+			}
+			return failed("read", err), !got && !isTimeout(err)
+		}
+		m += n
+		used, done, err := resp.parse(p.buf[:m])
+		switch {
+		case err != nil:
+			c.closeConn(t)
+			return failed("read", err), false
+		case done:
+			if resp.close || used < m {
+				// The server said close (or framed the body by
+				// closing, or sent too much), or sent more than one
+				// response.
+				c.closeConn(t)
+			}
+			return c.spec.classify(resp.status), false
+		}
+		n = copy(p.buf, p.buf[used:m])
 	}
-	return c.spec.classify(resp.StatusCode()), false
 }
 
 // attach records raw as t's connection so that SetTargets and Stop can
@@ -440,8 +432,8 @@ func failed(phase string, err error) Result {
 	return Result{Counter: upstream.TCPFailures, Counts: true, Err: clip(phase + ": " + reason(err))}
 }
 
-// isTimeout reports a deadline. fasthttp's ErrTimeout has Timeout but is
-// not a net.Error.
+// isTimeout reports a deadline: any error with a Timeout method that says
+// so, net.Error or not (fasthttp's ErrTimeout).
 func isTimeout(err error) bool {
 	var te interface{ Timeout() bool }
 	return errors.As(err, &te) && te.Timeout()

@@ -43,8 +43,9 @@ func leakCheck(t *testing.T) {
 	t.Cleanup(func() { goleak.VerifyNone(t, opt) })
 }
 
-// probeOnce returns a function that probes addr once per call, through a
-// checker's probe path but without its scheduler.
+// probeOnce returns a function that probes addr once per call, through the
+// probe path a checker would take for it (its event loop or its pool) but
+// without its scheduler.
 func probeOnce(t testing.TB, a config.ActiveCheck, addr string, o CheckerOptions) func() Result {
 	t.Helper()
 	c := NewChecker(a, o)
@@ -54,6 +55,9 @@ func probeOnce(t testing.TB, a config.ActiveCheck, addr string, o CheckerOptions
 	c.mu.Lock()
 	c.targets[addr] = tg
 	c.mu.Unlock()
+	if probe := loopProbe(t, c, tg); probe != nil {
+		return probe
+	}
 	return func() Result { return c.probe(p, tg) }
 }
 
