@@ -136,7 +136,8 @@ func (c *Checker) armLocked(now time.Time) bool {
 // probeLoop is a probe worker.
 func (c *Checker) probeLoop() {
 	defer c.wg.Done()
-	p := newProber()
+	p := newProber(c.spec.timeout)
+	defer p.close()
 	for {
 		select {
 		case batch := <-c.work:
@@ -169,7 +170,7 @@ func (c *Checker) run(p *prober, batch []*target) {
 	c.mu.Unlock()
 	results := p.results[:0]
 	for _, t := range live {
-		r, done := c.start(t)
+		r, done := c.start(p, t)
 		t.started = !done
 		results = append(results, r)
 	}
@@ -218,10 +219,16 @@ func (c *Checker) doneLocked(t *target, r Result, now time.Time) {
 type prober struct {
 	buf  []byte // read buffer, probeReadBuffer long
 	resp response
+	tcp  *resetter // tcp probes
 
 	// A batch's targets and results, reused.
 	live    []*target
 	results []Result
 }
 
-func newProber() *prober { return &prober{buf: make([]byte, probeReadBuffer)} }
+func newProber(timeout time.Duration) *prober {
+	return &prober{buf: make([]byte, probeReadBuffer), tcp: newResetter(timeout)}
+}
+
+// close releases what the prober holds open.
+func (p *prober) close() { p.tcp.close() }

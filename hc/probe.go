@@ -216,7 +216,7 @@ func (c *Checker) newTarget(addr string) *target {
 // probe probes t once: the whole probe (dial, TLS handshake, request,
 // response and body) is bounded by the spec's timeout.
 func (c *Checker) probe(p *prober, t *target) Result {
-	if r, done := c.start(t); done {
+	if r, done := c.start(p, t); done {
 		return r
 	}
 	return c.finish(p, t)
@@ -225,12 +225,12 @@ func (c *Checker) probe(p *prober, t *target) Result {
 // start begins t's probe. A tcp probe runs whole; an http probe connects
 // if it has no kept connection and writes its request. done reports that
 // the result is final; otherwise finish reads the answer.
-func (c *Checker) start(t *target) (r Result, done bool) {
+func (c *Checker) start(p *prober, t *target) (r Result, done bool) {
 	switch {
 	case t.bad != "":
 		r = Result{Counter: upstream.TCPFailures, Counts: true, Err: t.bad}
 	case c.spec.tcp:
-		r = c.probeTCP(t)
+		r = c.probeTCP(p, t)
 	default:
 		var ok bool
 		if r, ok = c.send(t); ok {
@@ -264,10 +264,10 @@ func (c *Checker) finish(p *prober, t *target) Result {
 }
 
 // probeTCP connects and resets at once.
-func (c *Checker) probeTCP(t *target) Result {
+func (c *Checker) probeTCP(p *prober, t *target) Result {
 	var err error
 	if t.ap.IsValid() {
-		err = connectReset(t.ap, c.spec.timeout)
+		err = p.tcp.probe(t.ap)
 	} else {
 		err = dialReset(c.ctx, t.dial, c.spec.timeout)
 	}

@@ -50,7 +50,8 @@ func probeOnce(t testing.TB, a config.ActiveCheck, addr string, o CheckerOptions
 	t.Helper()
 	c := NewChecker(a, o)
 	t.Cleanup(c.Stop)
-	p, tg := newProber(), c.newTarget(addr)
+	p, tg := newProber(c.spec.timeout), c.newTarget(addr)
+	t.Cleanup(p.close)
 	// Known to Stop, which closes its connection, but never queued.
 	c.mu.Lock()
 	c.targets[addr] = tg
