@@ -353,8 +353,9 @@ addr_of() {
 
 # check_target TARGET: every target must answer 200 with a backend's body;
 # every proxy must spread requests over both backends (but chash, which
-# sends one client address to one backend). On failure it sets CHECK_ERR
-# and returns 1.
+# sends one client address to one backend, and ewma, which sends one
+# request at a time to the faster one). On failure it sets CHECK_ERR and
+# returns 1.
 CHECK_ERR=""
 check_target() {
 	local t=$1 url n=20 i bodies c1 c2 urls=()
@@ -370,7 +371,7 @@ check_target() {
 		CHECK_ERR="$((n - c1 - c2)) of $n answers to GET $url were not a backend's body"
 		return 1
 	fi
-	if [ "$t" != direct ] && [ "$t" != jetway-chash ] && { [ "$c1" -eq 0 ] || [ "$c2" -eq 0 ]; }; then
+	if [[ ! $t =~ ^(direct|jetway-chash|jetway-ewma)$ ]] && { [ "$c1" -eq 0 ] || [ "$c2" -eq 0 ]; }; then
 		CHECK_ERR="$n requests to $url went b1=$c1 b2=$c2; want both backends used"
 		return 1
 	fi
