@@ -42,14 +42,14 @@ type CheckerOptions struct {
 // It keeps the targets in a min-heap by due time, and probes each when it
 // falls due (rounded up to a tick, so that probes go out in batches).
 //
-// On Linux, an http checker runs one goroutine, an event loop (loop_linux.go):
-// it owns an epoll set with every kept connection, starts the due probes
-// with nonblocking connects and writes, reads and parses the answers
-// (response.go), and sleeps until the next tick, answer, deadline or due
-// time. Targets whose host needs a DNS lookup are handed to a worker pool
-// (pool.go), started with the first such target. tcp and https checkers,
-// and every checker off Linux, run a scheduler goroutine that feeds the
-// pool. Either way the number of goroutines does not depend on the number
+// On Linux, http and tcp checkers run one goroutine, an event loop
+// (loop_linux.go): it owns an epoll set with every kept connection, starts
+// the due probes with nonblocking connects and writes, reads and parses
+// the answers (response.go), and sleeps until the next tick, answer,
+// deadline or due time; a tcp probe connects and resets. Targets whose
+// host needs a DNS lookup are handed to a worker pool (pool.go), started
+// with the first such target. https checkers, and every checker off
+// Linux, run a scheduler goroutine that feeds the pool. Either way the number of goroutines does not depend on the number
 // of targets.
 //
 // spec.Concurrency bounds the probes in flight that open a connection, as
@@ -136,7 +136,7 @@ func NewChecker(spec config.ActiveCheck, o CheckerOptions) *Checker {
 	}
 	c.ctx, c.cancel = context.WithCancel(context.Background())
 
-	if !c.spec.tcp && !c.spec.https {
+	if !c.spec.https {
 		var err error
 		if c.loop, err = newLoop(c); err != nil {
 			c.log.Warn("hc: no event loop; probing with a worker pool", "err", err)

@@ -9,7 +9,8 @@ import (
 	"golang.org/x/sys/unix"
 )
 
-// resetter makes tcp probes: it connects and resets at once. It keeps one
+// resetter makes the tcp probes of the worker pool (the event loop makes
+// most; see loop.dial): it connects and resets at once. It keeps one
 // socket per address family and reuses it: after a connect, a connect to
 // AF_UNSPEC resets the connection (RST, no TIME_WAIT, as close with
 // linger 0 would) and leaves the socket ready to connect again. A probe is
@@ -33,15 +34,9 @@ func newResetter(timeout time.Duration) *resetter {
 
 // probe opens a TCP connection to ap and resets it.
 func (r *resetter) probe(ap netip.AddrPort) error {
-	k, family, sa := 0, unix.AF_INET, unix.Sockaddr(&r.sa4)
-	if a := ap.Addr().Unmap(); a.Is4() {
-		r.sa4.Port, r.sa4.Addr = int(ap.Port()), a.As4()
-	} else {
-		k, family, sa = 1, unix.AF_INET6, &r.sa6
-		r.sa6.Port, r.sa6.Addr = int(ap.Port()), ap.Addr().As16()
-	}
+	k, family, sa := fillSockaddr(ap, &r.sa4, &r.sa6)
 	if r.fd[k] < 0 {
-		fd, err := r.socket(family)
+		fd, err := probeSocket(family, r.timeout)
 		if err != nil {
 			return err
 		}
@@ -69,17 +64,25 @@ func (r *resetter) probe(ap netip.AddrPort) error {
 	}
 }
 
-// socket opens a blocking TCP socket of family whose connect waits at
-// most r.timeout and whose close resets.
-func (r *resetter) socket(family int) (int, error) {
-	fd, err := unix.Socket(family, unix.SOCK_STREAM|unix.SOCK_CLOEXEC, unix.IPPROTO_TCP)
+// probeSocket opens a TCP socket of family whose close resets (linger 0:
+// an RST, and no TIME_WAIT socket left behind). A timeout above 0 makes
+// it blocking, its connect waiting at most that long (SO_SNDTIMEO); 0
+// makes it nonblocking.
+func probeSocket(family int, timeout time.Duration) (int, error) {
+	flags := unix.SOCK_STREAM | unix.SOCK_CLOEXEC
+	if timeout <= 0 {
+		flags |= unix.SOCK_NONBLOCK
+	}
+	fd, err := unix.Socket(family, flags, unix.IPPROTO_TCP)
 	if err != nil {
 		return -1, os.NewSyscallError("socket", err)
 	}
-	tv := unix.NsecToTimeval(r.timeout.Nanoseconds())
-	if err := unix.SetsockoptTimeval(fd, unix.SOL_SOCKET, unix.SO_SNDTIMEO, &tv); err != nil {
-		unix.Close(fd)
-		return -1, os.NewSyscallError("setsockopt", err)
+	if timeout > 0 {
+		tv := unix.NsecToTimeval(timeout.Nanoseconds())
+		if err := unix.SetsockoptTimeval(fd, unix.SOL_SOCKET, unix.SO_SNDTIMEO, &tv); err != nil {
+			unix.Close(fd)
+			return -1, os.NewSyscallError("setsockopt", err)
+		}
 	}
 	if err := unix.SetsockoptLinger(fd, unix.SOL_SOCKET, unix.SO_LINGER, &unix.Linger{Onoff: 1}); err != nil {
 		unix.Close(fd)
@@ -146,10 +149,15 @@ func waitConnected(fd int, deadline time.Time) error {
 	}
 }
 
-// sockaddr is ap as a socket address, and its address family.
-func sockaddr(ap netip.AddrPort) (family int, sa unix.Sockaddr) {
+// fillSockaddr writes ap into sa4 or sa6 and returns which (0: IPv4, 1:
+// IPv6), the address family and the address to connect to. Filling a
+// caller's kept value, rather than making a new one, allocates nothing.
+// ap carries no zone.
+func fillSockaddr(ap netip.AddrPort, sa4 *unix.SockaddrInet4, sa6 *unix.SockaddrInet6) (k, family int, sa unix.Sockaddr) {
 	if a := ap.Addr().Unmap(); a.Is4() {
-		return unix.AF_INET, &unix.SockaddrInet4{Port: int(ap.Port()), Addr: a.As4()}
+		sa4.Port, sa4.Addr = int(ap.Port()), a.As4()
+		return 0, unix.AF_INET, sa4
 	}
-	return unix.AF_INET6, &unix.SockaddrInet6{Port: int(ap.Port()), Addr: ap.Addr().As16()}
+	sa6.Port, sa6.Addr = int(ap.Port()), ap.Addr().As16()
+	return 1, unix.AF_INET6, sa6
 }

@@ -31,29 +31,12 @@ func TestResetterReusesSocket(t *testing.T) {
 			r := newResetter(time.Second)
 			defer r.close()
 
-			var ino uint64 // the socket's inode: descriptor numbers are reused
+			var ino uint64
 			for i := range 5 {
 				if err := r.probe(ap); err != nil {
 					t.Fatalf("probe %d: %v", i, err)
 				}
-				var st unix.Stat_t
-				if err := unix.Fstat(r.fd[k], &st); err != nil {
-					t.Fatal(err)
-				}
-				if i > 0 && st.Ino != ino {
-					t.Errorf("probe %d used socket inode %d; want the reused %d", i, st.Ino, ino)
-				}
-				ino = st.Ino
-				conn, err := ln.Accept()
-				if err != nil {
-					t.Fatal(err)
-				}
-				_ = conn.SetReadDeadline(time.Now().Add(time.Second))
-				_, err = conn.Read(make([]byte, 1))
-				conn.Close()
-				if !errors.Is(err, syscall.ECONNRESET) {
-					t.Errorf("probe %d: the server read %v; want a reset", i, err)
-				}
+				ino = checkReusedReset(t, i, r.fd[k], ino, ln)
 			}
 
 			closed := netip.MustParseAddrPort(closedAddrOn(t, network, host))
@@ -83,4 +66,30 @@ func closedAddrOn(t *testing.T, network, host string) string {
 	addr := ln.Addr().String()
 	ln.Close()
 	return addr
+}
+
+// checkReusedReset checks probe i of a run over one reused socket: fd is
+// the socket it left, with inode ino for the probes before it (any for
+// probe 0), and the server on ln reads a reset from the connection. It
+// returns fd's inode; descriptor numbers are reused, inodes are not.
+func checkReusedReset(t *testing.T, i, fd int, ino uint64, ln net.Listener) uint64 {
+	t.Helper()
+	var st unix.Stat_t
+	if err := unix.Fstat(fd, &st); err != nil {
+		t.Fatalf("probe %d left no socket: %v", i, err)
+	}
+	if i > 0 && st.Ino != ino {
+		t.Errorf("probe %d left socket inode %d; want the reused %d", i, st.Ino, ino)
+	}
+	conn, err := ln.Accept()
+	if err != nil {
+		t.Fatal(err)
+	}
+	_ = conn.SetReadDeadline(time.Now().Add(time.Second))
+	_, err = conn.Read(make([]byte, 1))
+	conn.Close()
+	if !errors.Is(err, syscall.ECONNRESET) {
+		t.Errorf("probe %d: the server read %v; want a reset", i, err)
+	}
+	return st.Ino
 }

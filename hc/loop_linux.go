@@ -21,10 +21,11 @@ const loopEvents = 256
 var wakeOne = [8]byte{1}
 
 // loop is a Checker's event loop: one goroutine that runs the schedule and
-// the I/O of every http probe of an IP address, on nonblocking sockets in
-// one epoll set (level-triggered). A probe connects if its target has no
-// kept connection, writes the request, and reads the answer as it
-// arrives, parsing it piece by piece (response). Between rounds the loop
+// the I/O of every http and tcp probe of an IP address, on nonblocking
+// sockets in one epoll set (level-triggered). An http probe connects if
+// its target has no kept connection, writes the request, and reads the
+// answer as it arrives, parsing it piece by piece (response). A tcp probe
+// connects and resets, on a spare socket it reuses. Between rounds the loop
 // sleeps (see run) until an event or a tick, the earliest probe deadline,
 // the next due time (RealClock), or a wake on its eventfd: from
 // SetTargets, Stop, the pool's workers, or the timer of any other Clock.
@@ -56,6 +57,11 @@ type loop struct {
 	connects int       // probes in flight that hold a slot: they connect
 	done     []*target // finished probes, reported before c.mu is released
 
+	// spare is, for tcp checks, an unconnected socket per address family
+	// (IPv4, IPv6) for the next probe; -1: none.
+	spare  [2]int
+	sa4    unix.SockaddrInet4 // the address dial connects to
+	sa6    unix.SockaddrInet6
 	events []unix.EpollEvent
 	pfd    [1]unix.PollFd // the eventfd, for sleep
 	buf    []byte         // read buffer, probeReadBuffer long
@@ -120,6 +126,7 @@ func newLoop(c *Checker) (*loop, error) {
 		events: make([]unix.EpollEvent, loopEvents),
 		buf:    make([]byte, probeReadBuffer),
 		pfd:    [1]unix.PollFd{{Fd: int32(wfd), Events: unix.POLLIN}},
+		spare:  [2]int{-1, -1},
 	}
 	if _, l.real = c.clock.(RealClock); !l.real {
 		l.timer = c.clock.AfterFunc(time.Hour, l.wake)
@@ -205,6 +212,12 @@ func (l *loop) close() {
 		unix.Close(l.wfd)
 		l.wfd = -1
 		unix.Close(l.ep)
+		for k, fd := range l.spare {
+			if fd >= 0 {
+				unix.Close(fd)
+				l.spare[k] = -1
+			}
+		}
 	}
 	l.wmu.Unlock()
 }
@@ -417,19 +430,30 @@ func (l *loop) retry(t *target) {
 }
 
 // dial opens a new connection for t's probe, in progress until EPOLLOUT.
+// A tcp probe takes the loop's spare socket of its family, if any, and
+// is done as soon as the connect is: see connectOnce.
 func (l *loop) dial(t *target) {
-	family, sa := sockaddr(t.ap)
-	fd, err := unix.Socket(family, unix.SOCK_STREAM|unix.SOCK_NONBLOCK|unix.SOCK_CLOEXEC, unix.IPPROTO_TCP)
-	if err != nil {
-		l.fail(t, "connect", os.NewSyscallError("socket", err))
-		return
+	k, family, sa := fillSockaddr(t.ap, &l.sa4, &l.sa6)
+	tcp := l.c.spec.tcp
+	fd := -1
+	if tcp {
+		fd, l.spare[k] = l.spare[k], -1
 	}
-	// Linger 0: close resets, leaving no TIME_WAIT socket behind. 10,000
-	// of those, left by a reload that drops 10,000 targets, would crowd
-	// the ephemeral ports and slow every later connect.
-	err = unix.SetsockoptLinger(fd, unix.SOL_SOCKET, unix.SO_LINGER, &unix.Linger{Onoff: 1})
-	if err == nil {
-		err = unix.Connect(fd, sa)
+	if fd < 0 {
+		var err error
+		if fd, err = probeSocket(family, 0); err != nil {
+			l.fail(t, "connect", err)
+			return
+		}
+	}
+	err := unix.Connect(fd, sa)
+	if tcp {
+		err = l.connectOnce(fd, sa, err)
+		if err == nil {
+			l.keep(k, fd)
+			l.finish(t, Result{Counter: upstream.Successes, Counts: true})
+			return
+		}
 	}
 	if err != nil && err != unix.EINPROGRESS {
 		unix.Close(fd)
@@ -458,7 +482,39 @@ func (l *loop) dial(t *target) {
 	}
 }
 
-// connected finishes t's connect and writes the request.
+// connectOnce finishes a tcp probe's nonblocking connect on fd when it
+// can without waiting: on a fast network (loopback, a LAN) the handshake
+// has often completed by the time connect returns EINPROGRESS, and a
+// second connect then reports EISCONN. It returns err, the first
+// connect's result, as nil when connected, EINPROGRESS while the
+// handshake goes on, or the failure.
+func (l *loop) connectOnce(fd int, sa unix.Sockaddr, err error) error {
+	if err != unix.EINPROGRESS {
+		return err
+	}
+	switch err = unix.Connect(fd, sa); err {
+	case unix.EISCONN:
+		return nil
+	case unix.EALREADY, unix.EINPROGRESS, unix.EINTR:
+		return unix.EINPROGRESS
+	}
+	return err
+}
+
+// keep resets the connection on fd, a tcp probe's (a connect to
+// AF_UNSPEC: an RST, no TIME_WAIT), and keeps the socket as the spare of
+// family k for the next probe; it closes it if the reset fails or a spare
+// is kept already.
+func (l *loop) keep(k int, fd int) {
+	if l.spare[k] < 0 && disconnect(fd) == nil {
+		l.spare[k] = fd
+		return
+	}
+	unix.Close(fd)
+}
+
+// connected finishes t's connect and writes the request; a tcp probe is
+// done.
 func (l *loop) connected(t *target) {
 	soerr, err := unix.GetsockoptInt(t.lc.fd, unix.SOL_SOCKET, unix.SO_ERROR)
 	if err == nil && soerr != 0 {
@@ -467,6 +523,11 @@ func (l *loop) connected(t *target) {
 	if err != nil {
 		l.closeConn(t)
 		l.fail(t, "connect", err)
+		return
+	}
+	if l.c.spec.tcp {
+		l.closeConn(t) // linger 0: a reset
+		l.finish(t, Result{Counter: upstream.Successes, Counts: true})
 		return
 	}
 	t.lc.phase = phaseWrite

@@ -13,6 +13,8 @@ import (
 	"testing"
 	"time"
 
+	"golang.org/x/sys/unix"
+
 	"github.com/jetwayhq/jetway/upstream"
 )
 
@@ -23,36 +25,47 @@ func loopProbe(tb testing.TB, c *Checker, tg *target) func() Result {
 	if c.loop == nil || tg.pooled {
 		return nil
 	}
+	l := testLoop(tb, c)
+	return func() Result { return l.probeNow(tg) }
+}
+
+// testLoop is an event loop for c that a test drives with probeNow.
+func testLoop(tb testing.TB, c *Checker) *loop {
 	l, err := newLoop(c)
 	if err != nil {
 		tb.Fatal(err)
 	}
 	tb.Cleanup(l.close)
-	return func() Result {
-		c.mu.Lock()
-		defer c.mu.Unlock()
-		l.begin(tg)
-		for len(l.done) == 0 {
-			ms, _ := l.timeout(time.Now(), false)
-			c.mu.Unlock()
-			n := l.wait(ms)
-			c.mu.Lock()
-			l.handle(l.events[:n])
-			l.expire(time.Now())
-		}
-		l.done = l.done[:0]
-		return tg.lc.res
-	}
+	return l
 }
 
-func TestLoopRunsHTTPChecks(t *testing.T) {
+// probeNow probes tg on l and returns the result, running the loop's
+// steps until the probe is done.
+func (l *loop) probeNow(tg *target) Result {
+	c := l.c
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	l.begin(tg)
+	for len(l.done) == 0 {
+		ms, _ := l.timeout(time.Now(), false)
+		c.mu.Unlock()
+		n := l.wait(ms)
+		c.mu.Lock()
+		l.handle(l.events[:n])
+		l.expire(time.Now())
+	}
+	l.done = l.done[:0]
+	return tg.lc.res
+}
+
+func TestLoopRunsHTTPAndTCPChecks(t *testing.T) {
 	leakCheck(t)
 	for _, tc := range []struct {
 		edit string
 		loop bool
 	}{
 		{"type: http", true},
-		{"type: tcp", false},
+		{"type: tcp", true},
 		{"type: https", false},
 	} {
 		c := NewChecker(activeCheck(t, tc.edit), CheckerOptions{})
@@ -307,5 +320,38 @@ func TestLoopRequestLargerThanTheSocketBuffer(t *testing.T) {
 	probe := loopProbe(t, c, tg)
 	for range 2 {
 		checkResult(t, probe(), upstream.Successes, true, 200, "")
+	}
+}
+
+// TestLoopTCPReusesSocket: tcp probes on the event loop take one spare
+// socket per family and reset each connection (the server reads an RST),
+// so five probes use one socket; a refused connect closes it, and close
+// releases the spare.
+func TestLoopTCPReusesSocket(t *testing.T) {
+	leakCheck(t)
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	c := NewChecker(activeCheck(t, "type: tcp"), CheckerOptions{})
+	defer c.Stop()
+	l := testLoop(t, c)
+	tg := c.newTarget(ln.Addr().String())
+	var ino uint64
+	for i := range 5 {
+		checkResult(t, l.probeNow(tg), upstream.Successes, true, 0, "")
+		ino = checkReusedReset(t, i, l.spare[0], ino, ln)
+	}
+	refused := c.newTarget(closedAddr(t))
+	checkResult(t, l.probeNow(refused), upstream.TCPFailures, true, 0, "connect: connection refused")
+	if l.spare[0] != -1 {
+		t.Errorf("spare socket %d after a refused connect; want none", l.spare[0])
+	}
+	checkResult(t, l.probeNow(tg), upstream.Successes, true, 0, "")
+	spare := l.spare[0]
+	l.close()
+	if err := unix.Fstat(spare, new(unix.Stat_t)); err != unix.EBADF {
+		t.Errorf("spare socket after close: fstat = %v; want EBADF", err)
 	}
 }

@@ -17,8 +17,8 @@ const (
 	lateGrace = time.Millisecond
 )
 
-// The worker pool runs the probes that block: tcp and https probes, any
-// probe off Linux, and http probes of nodes whose host needs a DNS lookup.
+// The worker pool runs the probes that block: https probes, any probe off
+// Linux, and http and tcp probes of nodes whose host needs a DNS lookup.
 // Its workers, spec.Concurrency of them, take batches of due targets from
 // Checker.work. The pool's scheduler goroutine fills it; on a checker that
 // runs an event loop, the loop does, and the workers start with the first

@@ -266,7 +266,7 @@ func (c *Checker) finish(p *prober, t *target) Result {
 // probeTCP connects and resets at once.
 func (c *Checker) probeTCP(p *prober, t *target) Result {
 	var err error
-	if t.ap.IsValid() {
+	if t.ap.IsValid() && t.ap.Addr().Zone() == "" {
 		err = p.tcp.probe(t.ap)
 	} else {
 		err = dialReset(c.ctx, t.dial, c.spec.timeout)
