@@ -58,7 +58,7 @@ haproxy_cfg() { # http|tcp
 	echo "  timeout client 10s"
 	echo "  timeout server 10s"
 	echo "frontend f"
-	echo "  bind 127.0.0.1:39081"
+	echo "  bind 127.0.0.1:19181"
 	echo "  default_backend b"
 	echo "backend b"
 	[ "$1" = http ] && echo "  option httpchk GET /"
@@ -66,7 +66,7 @@ haproxy_cfg() { # http|tcp
 }
 # Jetway: keep-alive http probes, or connect-and-close tcp probes.
 jetway_cfg() { # http|tcp
-	echo "gateway: {http: {listen: [\"127.0.0.1:39080\"]}, control: {listen: \"\"}, log: {level: warn}}"
+	echo "gateway: {http: {listen: [\"127.0.0.1:19180\"]}, control: {listen: \"\"}, log: {level: warn}}"
 	echo "upstreams:"
 	echo "  - id: u"
 	echo "    checks: {active: {type: $1}}"
