@@ -305,9 +305,14 @@ func TestPassingProbesEndAnEjection(t *testing.T) {
 	}
 	f := newFixture(t, c.Upstreams[0].Checks, 2)
 	n := f.nodes[0]
+	// The checker's goroutine sets its timer for the first due probe.
+	waitFor(t, "the checker's timer", func() bool { return f.clock.Pending() == 1 })
 	f.fail(n, 5)
 	if !ejected(n) {
 		t.Fatal("not ejected")
+	}
+	if f.clock.Pending() != 2 {
+		t.Fatalf("%d timers pending after the ejection; want the checker's and the ejection's", f.clock.Pending())
 	}
 	ok := Result{Counter: upstream.Successes, Counts: true, At: f.clock.Now()}
 	n.spec.report(n.Health.Addr(), ok)
