@@ -441,14 +441,14 @@ func (l *loop) dial(t *target) {
 	}
 	if fd < 0 {
 		var err error
-		if fd, err = probeSocket(family, 0); err != nil {
+		if fd, err = probeSocket(family); err != nil {
 			l.fail(t, "connect", err)
 			return
 		}
 	}
 	err := unix.Connect(fd, sa)
 	if tcp {
-		err = l.connectOnce(fd, sa, err)
+		err = connectOnce(fd, sa, err)
 		if err == nil {
 			l.keep(k, fd)
 			l.finish(t, Result{Counter: upstream.Successes, Counts: true})
@@ -488,7 +488,7 @@ func (l *loop) dial(t *target) {
 // second connect then reports EISCONN. It returns err, the first
 // connect's result, as nil when connected, EINPROGRESS while the
 // handshake goes on, or the failure.
-func (l *loop) connectOnce(fd int, sa unix.Sockaddr, err error) error {
+func connectOnce(fd int, sa unix.Sockaddr, err error) error {
 	if err != unix.EINPROGRESS {
 		return err
 	}

@@ -4,12 +4,14 @@ package hc
 
 import (
 	"bytes"
+	"errors"
 	"net"
 	"os"
 	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
+	"syscall"
 	"testing"
 	"time"
 
@@ -325,33 +327,75 @@ func TestLoopRequestLargerThanTheSocketBuffer(t *testing.T) {
 
 // TestLoopTCPReusesSocket: tcp probes on the event loop take one spare
 // socket per family and reset each connection (the server reads an RST),
-// so five probes use one socket; a refused connect closes it, and close
-// releases the spare.
+// so five probes use one socket, on IPv4 and on IPv6; a refused connect
+// closes it, and close releases the spare.
 func TestLoopTCPReusesSocket(t *testing.T) {
 	leakCheck(t)
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	for k, host := range []string{"127.0.0.1", "::1"} {
+		t.Run(host, func(t *testing.T) {
+			ln, err := net.Listen("tcp", net.JoinHostPort(host, "0"))
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer ln.Close()
+			c := NewChecker(activeCheck(t, "type: tcp"), CheckerOptions{})
+			defer c.Stop()
+			l := testLoop(t, c)
+			tg := c.newTarget(ln.Addr().String())
+			var ino uint64
+			for i := range 5 {
+				checkResult(t, l.probeNow(tg), upstream.Successes, true, 0, "")
+				ino = checkReusedReset(t, i, l.spare[k], ino, ln)
+			}
+			refused := c.newTarget(closedAddrOn(t, host))
+			checkResult(t, l.probeNow(refused), upstream.TCPFailures, true, 0, "connect: connection refused")
+			if l.spare[k] != -1 {
+				t.Errorf("spare socket %d after a refused connect; want none", l.spare[k])
+			}
+			checkResult(t, l.probeNow(tg), upstream.Successes, true, 0, "")
+			spare := l.spare[k]
+			l.close()
+			if err := unix.Fstat(spare, new(unix.Stat_t)); err != unix.EBADF {
+				t.Errorf("spare socket after close: fstat = %v; want EBADF", err)
+			}
+		})
+	}
+}
+
+// checkReusedReset checks probe i of a run over one reused socket: fd is
+// the socket it left, with inode ino for the probes before it (any for
+// probe 0), and the server on ln reads a reset from the connection. It
+// returns fd's inode; descriptor numbers are reused, inodes are not.
+func checkReusedReset(t *testing.T, i, fd int, ino uint64, ln net.Listener) uint64 {
+	t.Helper()
+	var st unix.Stat_t
+	if err := unix.Fstat(fd, &st); err != nil {
+		t.Fatalf("probe %d left no socket: %v", i, err)
+	}
+	if i > 0 && st.Ino != ino {
+		t.Errorf("probe %d left socket inode %d; want the reused %d", i, st.Ino, ino)
+	}
+	conn, err := ln.Accept()
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer ln.Close()
-	c := NewChecker(activeCheck(t, "type: tcp"), CheckerOptions{})
-	defer c.Stop()
-	l := testLoop(t, c)
-	tg := c.newTarget(ln.Addr().String())
-	var ino uint64
-	for i := range 5 {
-		checkResult(t, l.probeNow(tg), upstream.Successes, true, 0, "")
-		ino = checkReusedReset(t, i, l.spare[0], ino, ln)
+	_ = conn.SetReadDeadline(time.Now().Add(time.Second))
+	_, err = conn.Read(make([]byte, 1))
+	conn.Close()
+	if !errors.Is(err, syscall.ECONNRESET) {
+		t.Errorf("probe %d: the server read %v; want a reset", i, err)
 	}
-	refused := c.newTarget(closedAddr(t))
-	checkResult(t, l.probeNow(refused), upstream.TCPFailures, true, 0, "connect: connection refused")
-	if l.spare[0] != -1 {
-		t.Errorf("spare socket %d after a refused connect; want none", l.spare[0])
+	return st.Ino
+}
+
+// closedAddrOn returns an address on host where nothing listens.
+func closedAddrOn(t *testing.T, host string) string {
+	t.Helper()
+	ln, err := net.Listen("tcp", net.JoinHostPort(host, "0"))
+	if err != nil {
+		t.Fatal(err)
 	}
-	checkResult(t, l.probeNow(tg), upstream.Successes, true, 0, "")
-	spare := l.spare[0]
-	l.close()
-	if err := unix.Fstat(spare, new(unix.Stat_t)); err != unix.EBADF {
-		t.Errorf("spare socket after close: fstat = %v; want EBADF", err)
-	}
+	addr := ln.Addr().String()
+	ln.Close()
+	return addr
 }

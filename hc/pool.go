@@ -136,8 +136,7 @@ func (c *Checker) armLocked(now time.Time) bool {
 // probeLoop is a probe worker.
 func (c *Checker) probeLoop() {
 	defer c.wg.Done()
-	p := newProber(c.spec.timeout)
-	defer p.close()
+	p := newProber()
 	for {
 		select {
 		case batch := <-c.work:
@@ -170,7 +169,7 @@ func (c *Checker) run(p *prober, batch []*target) {
 	c.mu.Unlock()
 	results := p.results[:0]
 	for _, t := range live {
-		r, done := c.start(p, t)
+		r, done := c.start(t)
 		t.started = !done
 		results = append(results, r)
 	}
@@ -219,16 +218,10 @@ func (c *Checker) doneLocked(t *target, r Result, now time.Time) {
 type prober struct {
 	buf  []byte // read buffer, probeReadBuffer long
 	resp response
-	tcp  *resetter // tcp probes
 
 	// A batch's targets and results, reused.
 	live    []*target
 	results []Result
 }
 
-func newProber(timeout time.Duration) *prober {
-	return &prober{buf: make([]byte, probeReadBuffer), tcp: newResetter(timeout)}
-}
-
-// close releases what the prober holds open.
-func (p *prober) close() { p.tcp.close() }
+func newProber() *prober { return &prober{buf: make([]byte, probeReadBuffer)} }

@@ -216,7 +216,7 @@ func (c *Checker) newTarget(addr string) *target {
 // probe probes t once: the whole probe (dial, TLS handshake, request,
 // response and body) is bounded by the spec's timeout.
 func (c *Checker) probe(p *prober, t *target) Result {
-	if r, done := c.start(p, t); done {
+	if r, done := c.start(t); done {
 		return r
 	}
 	return c.finish(p, t)
@@ -225,12 +225,12 @@ func (c *Checker) probe(p *prober, t *target) Result {
 // start begins t's probe. A tcp probe runs whole; an http probe connects
 // if it has no kept connection and writes its request. done reports that
 // the result is final; otherwise finish reads the answer.
-func (c *Checker) start(p *prober, t *target) (r Result, done bool) {
+func (c *Checker) start(t *target) (r Result, done bool) {
 	switch {
 	case t.bad != "":
 		r = Result{Counter: upstream.TCPFailures, Counts: true, Err: t.bad}
 	case c.spec.tcp:
-		r = c.probeTCP(p, t)
+		r = c.probeTCP(t)
 	default:
 		var ok bool
 		if r, ok = c.send(t); ok {
@@ -263,15 +263,11 @@ func (c *Checker) finish(p *prober, t *target) Result {
 	return r
 }
 
-// probeTCP connects and resets at once.
-func (c *Checker) probeTCP(p *prober, t *target) Result {
-	var err error
-	if t.ap.IsValid() && t.ap.Addr().Zone() == "" {
-		err = p.tcp.probe(t.ap)
-	} else {
-		err = dialReset(c.ctx, t.dial, c.spec.timeout)
-	}
-	if err != nil {
+// probeTCP connects and resets at once, through the netpoller. The
+// worker pool runs it for nodes named by host and off Linux; the event
+// loop probes the rest (loop.dial).
+func (c *Checker) probeTCP(t *target) Result {
+	if err := dialReset(c.ctx, t.dial, c.spec.timeout); err != nil {
 		return failed("connect", err)
 	}
 	return Result{Counter: upstream.Successes, Counts: true}

@@ -50,8 +50,7 @@ func probeOnce(t testing.TB, a config.ActiveCheck, addr string, o CheckerOptions
 	t.Helper()
 	c := NewChecker(a, o)
 	t.Cleanup(c.Stop)
-	p, tg := newProber(c.spec.timeout), c.newTarget(addr)
-	t.Cleanup(p.close)
+	p, tg := newProber(), c.newTarget(addr)
 	// Known to Stop, which closes its connection, but never queued.
 	c.mu.Lock()
 	c.targets[addr] = tg
@@ -392,6 +391,10 @@ func TestProbeTCP(t *testing.T) {
 	})
 	t.Run("bad address", func(t *testing.T) {
 		checkResult(t, probeOnce(t, a, "no-port", CheckerOptions{})(), upstream.TCPFailures, true, 0, "address: ")
+	})
+	t.Run("host name", func(t *testing.T) { // the worker pool's path
+		_, port, _ := net.SplitHostPort(ln.Addr().String())
+		checkResult(t, probeOnce(t, a, "localhost:"+port, CheckerOptions{})(), upstream.Successes, true, 0, "")
 	})
 }
 
