@@ -13,7 +13,19 @@ import (
 // request and response, the nodes tried, and the connection held while a
 // body streams. Exchanges are pooled; one belongs to one request at a time.
 type exchange struct {
-	req     fasthttp.Request
+	// The upstream request (upstreamreq.go): head is built once, out holds
+	// what one attempt writes, host is that attempt's Host.
+	head   []byte
+	out    []byte
+	host   []byte
+	method []byte
+	// The request body: buffered in bodyRaw, or streamed from body when
+	// streamed is set, bodyLen bytes long (-1: chunked).
+	bodyRaw   []byte
+	bodyLen   int64
+	streamed  bool
+	closeSent bool // the attempt sent Connection: close
+
 	resp    fasthttp.Response
 	tried   lb.Tried
 	hash    uint64 // chash key of the request, when hasHash
@@ -46,7 +58,9 @@ func acquireExchange() *exchange { return exchangePool.Get().(*exchange) }
 // release resets x and returns it to the pool. The held connection must
 // have been released first.
 func (x *exchange) release() {
-	x.req.Reset()
+	x.head, x.out = x.head[:0], x.out[:0]
+	x.host, x.method, x.bodyRaw = nil, nil, nil
+	x.bodyLen, x.streamed, x.closeSent = 0, false, false
 	x.resp.Reset()
 	x.tried.Reset()
 	x.hash, x.hasHash = 0, false

@@ -2,9 +2,6 @@ package core
 
 import (
 	"bytes"
-	"net"
-	"net/netip"
-	"strconv"
 
 	"github.com/valyala/fasthttp"
 )
@@ -17,13 +14,8 @@ var hopHeaders = [...]string{
 	"Proxy-Authenticate", "Trailer", "Transfer-Encoding", "Upgrade", "Expect",
 }
 
-// Forwarding headers Jetway sets on every upstream request.
+// Header names the response path and the upgrade check look up.
 const (
-	hdrXFF       = "X-Forwarded-For"
-	hdrXFProto   = "X-Forwarded-Proto"
-	hdrXFHost    = "X-Forwarded-Host"
-	hdrXFPort    = "X-Forwarded-Port"
-	hdrXRealIP   = "X-Real-Ip"
 	hdrTE        = "Te"
 	hdrUpgrade   = "Upgrade"
 	hdrConnectio = "Connection"
@@ -32,80 +24,7 @@ const (
 var (
 	strTrailers = []byte("trailers")
 	strUpgrade  = []byte("upgrade")
-	strHTTP     = []byte("http")
-	strHTTPS    = []byte("https")
-	strHTTP11   = []byte("HTTP/1.1")
 )
-
-// buildRequest writes the upstream request for ctx into dst: the client's
-// method, target and end-to-end headers, minus hop-by-hop ones, plus the
-// forwarding headers. keepUpgrade keeps Upgrade for a tunnel. The body and
-// the Host header are set by the caller.
-func buildRequest(dst *fasthttp.Request, ctx *fasthttp.RequestCtx, remote netip.Addr, scratch []byte, keepUpgrade bool) []byte {
-	src := &ctx.Request.Header
-	dh := &dst.Header
-	// Header names are canonical since parsing, so lookups with the
-	// canonical constants below need not normalize them again. The server
-	// resets the flag before it parses the next request; CopyTo carries it
-	// to dh.
-	src.DisableNormalizing()
-	src.CopyTo(dh)
-
-	for _, v := range src.PeekAll(hdrConnectio) {
-		for len(v) > 0 {
-			var t []byte
-			t, v = nextToken(v)
-			if len(t) > 0 && !(keepUpgrade && bytes.EqualFold(t, strUpgrade)) {
-				scratch = appendCanonical(scratch[:0], t)
-				dh.DelBytes(scratch)
-			}
-		}
-	}
-	for _, h := range hopHeaders {
-		if keepUpgrade && h == hdrUpgrade {
-			continue
-		}
-		dh.Del(h)
-	}
-	// Upstream requests are HTTP/1.1 whatever the client spoke, so the
-	// upstream connection stays reusable (nginx proxy_http_version 1.1).
-	if !dh.IsHTTP11() {
-		dh.SetProtocolBytes(strHTTP11)
-	}
-	dh.ResetConnectionClose()
-	if keepUpgrade {
-		dh.Set(hdrConnectio, "Upgrade")
-	}
-	if te := src.Peek(hdrTE); hasToken(te, strTrailers) {
-		dh.Set(hdrTE, "trailers")
-	} else {
-		dh.Del(hdrTE)
-	}
-	if uri := src.RequestURI(); len(uri) > 0 && uri[0] != '/' && !(len(uri) == 1 && uri[0] == '*') {
-		// absolute-form (RFC 9112 §3.2.2): send origin-form upstream.
-		dh.SetRequestURIBytes(ctx.URI().RequestURI())
-	}
-
-	buf := remote.AppendTo(scratch[:0])
-	dh.SetBytesV(hdrXRealIP, buf)
-	if prior := src.Peek(hdrXFF); len(prior) > 0 {
-		buf = append(buf[:0], prior...)
-		buf = append(buf, ", "...)
-		buf = remote.AppendTo(buf)
-	}
-	dh.SetBytesV(hdrXFF, buf)
-	if ctx.IsTLS() {
-		dh.SetBytesV(hdrXFProto, strHTTPS)
-	} else {
-		dh.SetBytesV(hdrXFProto, strHTTP)
-	}
-	dh.SetBytesV(hdrXFHost, ctx.Host())
-	if la, ok := ctx.LocalAddr().(*net.TCPAddr); ok {
-		buf = strconv.AppendInt(buf[:0], int64(la.Port), 10)
-		dh.SetBytesV(hdrXFPort, buf)
-	}
-	return buf
-}
 
 // stripResponseHopHeaders removes hop-by-hop headers from an upstream
 // response before it goes to the client. keepUpgrade keeps Upgrade and

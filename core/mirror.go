@@ -1,6 +1,8 @@
 package core
 
 import (
+	"bufio"
+	"bytes"
 	"math/rand/v2"
 	"net"
 	"strings"
@@ -37,21 +39,27 @@ type MirrorStats struct {
 
 // mirror is one route's proxy-mirror as the request path uses it.
 type mirror struct {
-	ms      *mirrors
-	client  *fasthttp.HostClient
-	host    string
-	path    string
-	prefix  bool
-	ratio   float64
-	maxBody int
-	stats   *MirrorStats
+	ms     *mirrors
+	client *fasthttp.HostClient
+	host   string
+	// hostHeader is the Host the copies carry: the mirror's address.
+	hostHeader []byte
+	path       string
+	prefix     bool
+	ratio      float64
+	maxBody    int
+	stats      *MirrorStats
 }
 
-// mirrorJob is one copy on its way to a mirror.
+// mirrorJob is one copy on its way to a mirror: the upstream request as
+// bytes, addressed to the mirror's host.
 type mirrorJob struct {
 	m   *mirror
-	req *fasthttp.Request
+	req *[]byte
 }
+
+// mirrorCopies holds the byte buffers of queued copies.
+var mirrorCopies = sync.Pool{New: func() any { return new([]byte) }}
 
 // mirrors is the gateway's mirror workers, queue, clients and counters.
 type mirrors struct {
@@ -110,28 +118,29 @@ func (ms *mirrors) build(routeID string, pm *config.ProxyMirror) *mirror {
 		ms.stats[routeID] = st
 	}
 	return &mirror{
-		ms: ms, client: c, host: addr, path: pm.Path, prefix: pm.PathConcatMode == "prefix",
+		ms: ms, client: c, host: addr, hostHeader: []byte(addr), path: pm.Path, prefix: pm.PathConcatMode == "prefix",
 		ratio: pm.SampleRatio, maxBody: pm.MaxBodyBytes, stats: st,
 	}
 }
 
-// offer queues a copy of req, the upstream request, unless its body
-// streams or is too large, the sample passes it by, or the queue is full.
-// It never blocks.
-func (m *mirror) offer(req *fasthttp.Request, streamed bool) {
-	if streamed || len(req.Body()) > m.maxBody {
+// offer queues a copy of x's upstream request, unless its body streams or
+// is too large, the sample passes it by, or the queue is full. It never
+// blocks.
+func (m *mirror) offer(x *exchange, streamed bool) {
+	if streamed || len(x.bodyRaw) > m.maxBody {
 		m.stats.Skipped.Add(1)
 		return
 	}
 	if m.ratio < 1 && rand.Float64() >= m.ratio {
 		return
 	}
-	c := fasthttp.AcquireRequest()
-	req.CopyTo(c)
+	c := mirrorCopies.Get().(*[]byte)
+	*c = appendAttempt(append((*c)[:0], x.head...), m.hostHeader, false, int64(len(x.bodyRaw)), x.method)
+	*c = append(*c, x.bodyRaw...)
 	select {
 	case m.ms.jobs <- mirrorJob{m: m, req: c}:
 	default:
-		fasthttp.ReleaseRequest(c)
+		mirrorCopies.Put(c)
 		m.stats.Dropped.Add(1)
 	}
 }
@@ -139,9 +148,13 @@ func (m *mirror) offer(req *fasthttp.Request, streamed bool) {
 // work sends queued copies until the gateway shuts down.
 func (ms *mirrors) work() {
 	defer ms.wg.Done()
+	req := fasthttp.AcquireRequest()
+	defer fasthttp.ReleaseRequest(req)
 	resp := fasthttp.AcquireResponse()
 	defer fasthttp.ReleaseResponse(resp)
 	resp.SkipBody = true
+	var src bytes.Reader
+	br := bufio.NewReader(&src)
 	for {
 		// A stop wins over queued copies, which select alone would pick
 		// at random.
@@ -152,19 +165,24 @@ func (ms *mirrors) work() {
 		}
 		select {
 		case j := <-ms.jobs:
-			j.m.send(j.req, resp)
-			fasthttp.ReleaseRequest(j.req)
+			src.Reset(*j.req)
+			br.Reset(&src)
+			req.Reset()
+			err := req.Read(br)
+			mirrorCopies.Put(j.req)
+			if err != nil {
+				j.m.stats.Failed.Add(1)
+				continue
+			}
+			j.m.send(req, resp)
 		case <-ms.done:
 			return
 		}
 	}
 }
 
-// send delivers one copy: to the mirror's host, with its path rewritten.
+// send delivers one copy, its path rewritten for the mirror.
 func (m *mirror) send(req *fasthttp.Request, resp *fasthttp.Response) {
-	req.Header.SetHost(m.host)
-	req.SetConnectionClose()
-	req.Header.Del(fasthttp.HeaderConnection)
 	if m.path != "" {
 		if m.prefix {
 			req.URI().SetPath(m.path + string(req.URI().Path()))
@@ -191,7 +209,7 @@ func (ms *mirrors) stop() {
 		for {
 			select {
 			case j := <-ms.jobs:
-				fasthttp.ReleaseRequest(j.req)
+				mirrorCopies.Put(j.req)
 				continue
 			default:
 			}

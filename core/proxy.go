@@ -53,10 +53,10 @@ func (g *Gateway) proxy(ctx *fasthttp.RequestCtx, s *Snapshot, rt *routeRT, remo
 	if lg.ramp != nil {
 		began = time.Now()
 	}
-	x.scratch = buildRequest(&x.req, ctx, remote, x.scratch, false)
+	x.head, x.scratch = appendRequestHead(x.head[:0], x.scratch, ctx, remote, false)
 	streamed := x.attachBody(ctx, s.clientIdle)
 	if rt.mirror != nil {
-		rt.mirror.offer(&x.req, streamed)
+		rt.mirror.offer(x, streamed)
 	}
 	replayable := !streamed && isIdempotent(ctx.Method())
 	if ctx.IsHead() {
@@ -123,16 +123,17 @@ func (g *Gateway) proxy(ctx *fasthttp.RequestCtx, s *Snapshot, rt *routeRT, remo
 // it is small and complete (so it can be replayed), else streamed. It
 // reports whether the body streams.
 func (x *exchange) attachBody(ctx *fasthttp.RequestCtx, clientIdle time.Duration) bool {
+	x.method = ctx.Method()
 	cl := ctx.Request.Header.ContentLength()
 	switch {
 	case cl == 0 || cl == -2:
 		return false
 	case cl > 0 && cl <= bufferedBodyMax:
-		x.req.SetBodyRaw(ctx.Request.Body())
+		x.bodyRaw = ctx.Request.Body()
 		return false
 	}
 	x.body = clientBody{src: ctx.RequestBodyStream(), client: ctx.Conn(), clientIdle: clientIdle}
-	x.req.SetBodyStream(&x.body, cl)
+	x.streamed, x.bodyLen = true, int64(cl)
 	return true
 }
 
@@ -178,11 +179,11 @@ func (x *exchange) setHash(ctx *fasthttp.RequestCtx, up *upstreamRT, remote neti
 func (x *exchange) setHost(ctx *fasthttp.RequestCtx, up *upstreamRT, i int) {
 	switch host := ctx.Host(); {
 	case up.passHost == passHostRewrite:
-		x.req.Header.SetHostBytes(up.upstreamHost)
+		x.host = up.upstreamHost
 	case up.passHost == passHostNode || len(host) == 0:
-		x.req.Header.SetHostBytes(up.nodeHost[i])
+		x.host = up.nodeHost[i]
 	default:
-		x.req.Header.SetHostBytes(host)
+		x.host = host
 	}
 }
 

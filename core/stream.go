@@ -2,7 +2,10 @@ package core
 
 import (
 	"io"
+	"math/bits"
 	"net"
+	"strconv"
+	"sync"
 	"time"
 
 	"github.com/valyala/fasthttp"
@@ -40,6 +43,71 @@ func (b *clientBody) Read(p []byte) (int, error) {
 	}
 	return n, err
 }
+
+// streamBufferSize is the copy buffer of a streamed request body.
+const streamBufferSize = 32 << 10
+
+// chunkHeadRoom is the room kept before each chunk of a chunked copy for
+// its size line: up to 8 hex digits and CRLF.
+const chunkHeadRoom = 10
+
+var streamBuffers = sync.Pool{New: func() any {
+	b := make([]byte, streamBufferSize)
+	return &b
+}}
+
+// copyTo sends the body to w: exactly n bytes, or when n < 0 in the
+// chunked transfer coding (RFC 9112 §7.1), without trailers. A client
+// that ends the body early is a client error (clientErr); each chunk goes
+// out in one write.
+func (b *clientBody) copyTo(w io.Writer, n int64) error {
+	bp := streamBuffers.Get().(*[]byte)
+	defer streamBuffers.Put(bp)
+	buf := *bp
+	if n < 0 {
+		for {
+			m, err := b.Read(buf[chunkHeadRoom : len(buf)-2])
+			if m > 0 {
+				start := chunkHeadRoom - 2 - (bits.Len64(uint64(m))+3)/4
+				strconv.AppendUint(buf[start:start], uint64(m), 16)
+				buf[chunkHeadRoom-2], buf[chunkHeadRoom-1] = '\r', '\n'
+				end := chunkHeadRoom + m
+				buf[end], buf[end+1] = '\r', '\n'
+				if _, werr := w.Write(buf[start : end+2]); werr != nil {
+					return werr
+				}
+			}
+			if err == io.EOF {
+				_, werr := w.Write(lastChunk)
+				return werr
+			}
+			if err != nil {
+				return err
+			}
+		}
+	}
+	for n > 0 {
+		m, err := b.Read(buf[:min(int64(len(buf)), n)])
+		if m > 0 {
+			if _, werr := w.Write(buf[:m]); werr != nil {
+				return werr
+			}
+			n -= int64(m)
+		}
+		if n > 0 && err == io.EOF {
+			err = io.ErrUnexpectedEOF
+			b.clientErr = err
+		}
+		if err != nil && n > 0 {
+			return err
+		}
+	}
+	return nil
+}
+
+// lastChunk ends a chunked body: the zero-size chunk and the empty
+// trailer section.
+var lastChunk = []byte("0\r\n\r\n")
 
 // upstreamBody streams an upstream response body to the client. fasthttp
 // calls CloseWithError once the body is written or abandoned; that ends the

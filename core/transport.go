@@ -23,14 +23,14 @@ func netConn(cc any) *countedConn {
 	return cc.(interface{ Conn() net.Conn }).Conn().(*countedConn)
 }
 
-// roundTrip sends x.req to node client c and reads the response header
-// into x.resp. On success the connection stays held by x (x.cc, x.br) until
-// finish. replayable says the request may be sent again: a request that
-// fails on a reused keep-alive connection before any response byte came
-// back (the backend closed it while idle) is then resent once on a fresh
-// connection, and never reaches the client as an error.
+// roundTrip sends the upstream request to node client c and reads the
+// response header into x.resp. On success the connection stays held by x
+// (x.cc, x.br) until finish. replayable says the request may be sent
+// again: a request that fails on a reused keep-alive connection before any
+// response byte came back (the backend closed it while idle) is then resent
+// once on a fresh connection, and never reaches the client as an error.
 func (x *exchange) roundTrip(c *nodeClient, t timeouts, replayable bool) error {
-	hc := c.pool(x.req.Header.Host())
+	hc := c.pool(x.host)
 	for fresh := false; ; fresh = true {
 		cc, err := hc.AcquireConn(t.connect, false)
 		if err != nil {
@@ -39,13 +39,10 @@ func (x *exchange) roundTrip(c *nodeClient, t timeouts, replayable bool) error {
 		conn := netConn(cc)
 		conn.leaveIdle()
 		reused := conn.requests > 0
-		if c.maxRequests > 0 && conn.requests+1 >= c.maxRequests {
-			x.req.Header.SetConnectionClose()
-		} else {
-			x.req.Header.ResetConnectionClose()
-		}
+		x.closeSent = c.maxRequests > 0 && conn.requests+1 >= c.maxRequests
+		x.prepare(x.closeSent)
 		x.hc, x.wconn = hc, conn
-		if !x.req.IsBodyStream() {
+		if !x.streamed {
 			// A buffered request is sent at once: arm the read deadline
 			// and wait for the answer without a wasted read.
 			if err = conn.SetReadDeadline(deadline(t.read)); err == nil {
@@ -86,16 +83,8 @@ func (x *exchange) roundTrip(c *nodeClient, t timeouts, replayable bool) error {
 	}
 }
 
-// sendRequest writes x.req on the connection being used (x.wconn).
-func (x *exchange) sendRequest() error {
-	bw := x.hc.AcquireWriter(x.wconn)
-	err := x.req.Write(bw)
-	if err == nil {
-		err = bw.Flush()
-	}
-	x.hc.ReleaseWriter(bw)
-	return err
-}
+// sendRequest writes the attempt on the connection being used (x.wconn).
+func (x *exchange) sendRequest() error { return x.writeTo(x.wconn) }
 
 // finish gives the held connection back: to the idle pool when reusable
 // is true and the pool has room, else it is closed.
@@ -106,7 +95,7 @@ func (x *exchange) finish(reusable bool) {
 	}
 	hc.ReleaseReader(x.br)
 	conn := netConn(x.cc)
-	if !reusable || x.resp.ConnectionClose() || x.req.Header.ConnectionClose() ||
+	if !reusable || x.resp.ConnectionClose() || x.closeSent ||
 		(c.maxRequests > 0 && conn.requests >= c.maxRequests) || !c.reserveIdle() {
 		connOp((*fasthttp.HostClient).CloseConn, hc, x.cc)
 	} else {

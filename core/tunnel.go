@@ -32,7 +32,7 @@ func (g *Gateway) tunnel(ctx *fasthttp.RequestCtx, rt *routeRT, remote netip.Add
 	defer x.release()
 	lg := rt.legFor(ctx, remote, &x.scratch)
 	up := lg.up
-	x.scratch = buildRequest(&x.req, ctx, remote, x.scratch, true)
+	x.head, x.scratch = appendRequestHead(x.head[:0], x.scratch, ctx, remote, true)
 	x.attachBody(ctx, 0)
 	x.setHash(ctx, up, remote)
 
@@ -49,7 +49,7 @@ func (g *Gateway) tunnel(ctx *fasthttp.RequestCtx, rt *routeRT, remote netip.Add
 		}
 		at = a
 		nc := up.clients[at.i]
-		c, err := nc.pool(x.req.Header.Host()).DialTimeout(nc.addr, lg.timeouts.connect)
+		c, err := nc.pool(x.host).DialTimeout(nc.addr, lg.timeouts.connect)
 		if err == nil {
 			conn = c
 			break
@@ -105,11 +105,8 @@ func (g *Gateway) tunnel(ctx *fasthttp.RequestCtx, rt *routeRT, remote netip.Add
 // bytes the node sent after the 101 header.
 func (x *exchange) upgradeHandshake(conn net.Conn, t timeouts) (*bufio.Reader, error) {
 	_ = conn.SetWriteDeadline(deadline(t.send))
-	bw := bufio.NewWriter(conn)
-	if err := x.req.Write(bw); err != nil {
-		return nil, err
-	}
-	if err := bw.Flush(); err != nil {
+	x.prepare(false)
+	if err := x.writeTo(conn); err != nil {
 		return nil, err
 	}
 	_ = conn.SetWriteDeadline(time.Time{})
