@@ -247,6 +247,8 @@ func (d *dialer) dial(addr string, timeout time.Duration) (net.Conn, error) {
 type countedConn struct {
 	net.Conn
 	requests int
+	// rd and wd are the deadlines set (deadline.go).
+	rd, wd time.Time
 
 	// idle is set while the connection waits in its pool, whose count of
 	// idle connections is poolIdle. Whoever clears it (the next request,

@@ -45,8 +45,9 @@ func (x *exchange) roundTrip(c *nodeClient, t timeouts, replayable bool) error {
 		if !x.streamed {
 			// A buffered request is sent at once: arm the read deadline
 			// and wait for the answer without a wasted read.
-			if err = conn.SetReadDeadline(deadline(t.read)); err == nil {
-				if err = conn.SetWriteDeadline(deadline(t.send)); err == nil {
+			now := time.Now()
+			if err = conn.armRead(now, t.read); err == nil {
+				if err = conn.armWrite(now, t.send); err == nil {
 					err = conn.sendThenWait(x.sendFn)
 				}
 			}
