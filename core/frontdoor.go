@@ -8,13 +8,19 @@ import (
 	"strings"
 
 	"github.com/valyala/fasthttp"
+
+	"github.com/jetwayhq/jetway/h1"
 )
 
 // The front door refuses malformed requests before they are routed or
-// proxied. fasthttp's parser refuses most of them itself and reports why
-// through the server's ErrorHandler; frontDoorCheck catches what the parser
-// accepts or normalizes away, working on the header section exactly as
-// received (RequestHeader.RawHeaders) in one pass, without allocating.
+// proxied, in three places. frontConn follows every client connection's
+// byte stream before fasthttp reads it (frontScan): it checks each head as
+// sent (line endings, sizes, the header section, framing) and the chunked
+// framing of bodies, and hands fasthttp a refused request's fault as a read
+// error. fasthttp's parser refuses what else it cannot parse. Both reach
+// the server's ErrorHandler. frontDoorCheck then judges the parsed request
+// line and Host, the refusals that leave the connection open. None of it
+// takes a lock or allocates.
 
 // Default request-size limits, used when frontDoorLimits leaves one at zero.
 // RFC 9112 §3 recommends supporting request lines of at least 8000 octets.
@@ -47,20 +53,16 @@ func (l frontDoorLimits) orDefaults() frontDoorLimits {
 // request head within l: one empty line a client may send before the
 // request line (RFC 9112 §2.2), the request line and its CRLF, the header
 // section and the empty line that ends it. fasthttp needs the whole head in
-// this buffer, so a head within the limits always reaches frontDoorCheck,
-// which measures it exactly.
+// this buffer; frontScan refuses a longer one before fasthttp sees it.
 func (l frontDoorLimits) readBufferSize() int {
 	return 2 + l.MaxRequestLineBytes + 2 + l.MaxHeaderBytes + 2
 }
 
-// frontDoorServer applies the limits and parser settings to s. It owns
-// s.ReadBufferSize, s.ErrorHandler and s.SecureErrorLogMessage.
-//
-// A head that overflows the read buffer is answered 431 even when it is the
-// request line that is too long: fasthttp reports only that the buffer
-// filled, not whether the request line had ended in it. Parser error
-// messages are kept free of request bytes, so credentials and cookies in a
-// malformed request never reach the error log.
+// frontDoorServer applies the limits and parser settings to s, which must
+// serve a listener from frontDoorListen with the same limits. It owns
+// s.ReadBufferSize, s.ErrorHandler and s.SecureErrorLogMessage. Parser
+// error messages are kept free of request bytes, so credentials and
+// cookies in a malformed request never reach the error log.
 func frontDoorServer(s *fasthttp.Server, l frontDoorLimits) {
 	l = l.orDefaults()
 	s.ReadBufferSize = l.readBufferSize()
@@ -72,8 +74,8 @@ func frontDoorServer(s *fasthttp.Server, l frontDoorLimits) {
 // error response (status, JSON body, Connection: close unless the message
 // framing is intact) and returns false. It takes no lock and does not
 // allocate.
-func frontDoorCheck(ctx *fasthttp.RequestCtx, l frontDoorLimits) bool {
-	f := frontDoorInspect(&ctx.Request.Header, l.orDefaults())
+func frontDoorCheck(ctx *fasthttp.RequestCtx) bool {
+	f := frontDoorInspect(&ctx.Request.Header)
 	if f == fdOK {
 		return true
 	}
@@ -96,6 +98,7 @@ const (
 	fdRequestLineTooLong
 	fdHeaderTooLarge
 	fdLineEnding
+	fdRequestLineEnding
 	fdObsFold
 	fdLeadingWhitespace
 	fdFieldName
@@ -137,6 +140,7 @@ var frontDoorReplies = [...]frontDoorReply{
 	fdRequestLineTooLong: {status: fasthttp.StatusRequestURITooLong, body: fdBody("request line too long")},
 	fdHeaderTooLarge:     {status: fasthttp.StatusRequestHeaderFieldsTooLarge, body: fdBody("request header fields too large")},
 	fdLineEnding:         {status: fasthttp.StatusBadRequest, body: fdBody("header line not ended by CRLF")},
+	fdRequestLineEnding:  {status: fasthttp.StatusBadRequest, body: fdBody("request line not ended by CRLF")},
 	fdObsFold:            {status: fasthttp.StatusBadRequest, body: fdBody("obsolete line folding")},
 	fdLeadingWhitespace:  {status: fasthttp.StatusBadRequest, body: fdBody("whitespace before the first header field")},
 	fdFieldName:          {status: fasthttp.StatusBadRequest, body: fdBody("invalid header field name")},
@@ -185,27 +189,15 @@ func frontDoorRefuse(ctx *fasthttp.RequestCtx, f frontDoorFault) {
 }
 
 // frontDoorInspect returns the first fault of a request parsed by
-// fasthttp, or fdOK.
-func frontDoorInspect(h *fasthttp.RequestHeader, l frontDoorLimits) frontDoorFault {
+// fasthttp, or fdOK. Its head as sent has passed frontScan.
+func frontDoorInspect(h *fasthttp.RequestHeader) frontDoorFault {
 	// RFC 9112 §2.3: only HTTP/1.0 and HTTP/1.1 are served. fasthttp
 	// accepts any HTTP/d.d and refuses the rest itself.
 	proto := h.Protocol()
 	if string(proto) != "HTTP/1.1" && string(proto) != "HTTP/1.0" {
 		return fdVersion
 	}
-	// fasthttp splits the request line at single spaces and keeps every
-	// byte of it but the line ending, so its length is exact.
 	target := h.RequestURI()
-	if len(h.Method())+1+len(target)+1+len(proto) > l.MaxRequestLineBytes {
-		return fdRequestLineTooLong
-	}
-	raw := h.RawHeaders()
-	if frontDoorSectionLen(raw) > l.MaxHeaderBytes {
-		return fdHeaderTooLarge
-	}
-	if f := frontDoorScan(raw); f != fdOK {
-		return f
-	}
 	// RFC 9110 §7.2: Host is uri-host [":" port]; userinfo is never part
 	// of it, and fasthttp would carry it into the URI as credentials.
 	host := h.Host()
@@ -229,7 +221,9 @@ func frontDoorSectionLen(raw []byte) int {
 }
 
 // frontDoorScan checks a header section as received: every field line and
-// the empty line that ends the section, as RawHeaders returns them.
+// the empty line that ends the section. It returns the first fault, or the
+// body framing the section announces and end, the length of the section
+// with its empty line; end is -1 when raw ends before that line.
 //
 // It refuses a line not ended by CRLF (RFC 9112 §2.2), a line starting with
 // SP or HTAB (obs-fold, RFC 9112 §5.2), a field name that is not a token or
@@ -243,82 +237,104 @@ func frontDoorSectionLen(raw []byte) int {
 // Transfer-Encoding gets 400 and a closed connection. Where chunked is not
 // the final coding, RFC 9112 §6.3 requires exactly that. Where a list ends in
 // chunked after a coding Jetway does not implement ("gzip, chunked"), RFC
-// 9112 §6.1 suggests 501, but fasthttp refuses the message before Jetway can
-// read the list; 400 meets every requirement of §6.1 and §6.3.
-func frontDoorScan(raw []byte) frontDoorFault {
+// 9112 §6.1 suggests 501; Jetway answers 400 as for every other list, which
+// meets every requirement of §6.1 and §6.3.
+func frontDoorScan(raw []byte) (f frontDoorFault, body msgBody, end int) {
 	var contentLength, transferEncoding, host int
 	chunked := true
-	for len(raw) > 0 {
+	var length int64
+	for first, at := true, 0; at < len(raw); first = false {
+		line := raw[at:]
 		// The field name runs up to the first byte that is not a token
 		// character, which must be the colon.
 		i := 0
-		for i < len(raw) && fdTchar[raw[i]] {
+		for i < len(line) && h1.IsTchar(line[i]) {
 			i++
 		}
-		if i == len(raw) {
-			return fdLineEnding
+		if i == len(line) {
+			return fdOK, msgBody{}, -1
 		}
 		if i == 0 {
-			switch raw[0] {
+			switch line[0] {
 			case '\r':
-				if len(raw) > 1 && raw[1] == '\n' {
-					return frontDoorFraming(contentLength, transferEncoding, host, chunked)
+				if len(line) == 1 {
+					return fdOK, msgBody{}, -1
 				}
-				return fdLineEnding
+				if line[1] == '\n' {
+					f, body = frontDoorFraming(contentLength, transferEncoding, host, chunked, length)
+					return f, body, at + 2
+				}
+				return fdLineEnding, msgBody{}, -1
 			case '\n':
-				return fdLineEnding
+				return fdLineEnding, msgBody{}, -1
 			case ' ', '\t':
-				return fdObsFold
+				if first {
+					return fdLeadingWhitespace, msgBody{}, -1
+				}
+				return fdObsFold, msgBody{}, -1
 			}
-			return fdFieldName
+			return fdFieldName, msgBody{}, -1
 		}
-		if raw[i] != ':' {
-			return fdFieldName
+		if line[i] != ':' {
+			return fdFieldName, msgBody{}, -1
 		}
-		name := raw[:i]
-		raw = raw[i+1:]
-		lf := bytes.IndexByte(raw, '\n')
-		if lf < 1 || raw[lf-1] != '\r' {
-			return fdLineEnding
+		name := line[:i]
+		lf := bytes.IndexByte(line[i+1:], '\n')
+		if lf < 0 {
+			return fdOK, msgBody{}, -1
 		}
-		value := raw[:lf-1]
-		raw = raw[lf+1:]
+		lf += i + 1
+		if line[lf-1] != '\r' {
+			return fdLineEnding, msgBody{}, -1
+		}
+		value := line[i+1 : lf-1]
+		at += lf + 1
 		switch len(name) {
 		case len("host"):
-			if fdEqualFold(name, "host") {
+			if h1.EqualFold(name, "host") {
 				host++
 			}
 		case len("content-length"):
-			if fdEqualFold(name, "content-length") {
+			if h1.EqualFold(name, "content-length") {
 				contentLength++
+				var ok bool
+				if length, ok = h1.ParseContentLength(h1.TrimOWS(value)); !ok {
+					return fdContentLength, msgBody{}, -1
+				}
 			}
 		case len("transfer-encoding"):
-			if fdEqualFold(name, "transfer-encoding") {
+			if h1.EqualFold(name, "transfer-encoding") {
 				transferEncoding++
-				if !fdEqualFold(fdTrimOWS(value), "chunked") {
+				if !h1.EqualFold(h1.TrimOWS(value), "chunked") {
 					chunked = false
 				}
 			}
 		}
 	}
-	return frontDoorFraming(contentLength, transferEncoding, host, chunked)
+	return fdOK, msgBody{}, -1
+}
+
+// msgBody is the body framing of a request head (RFC 9112 §6.3).
+type msgBody struct {
+	chunked bool
+	length  int64 // the Content-Length, when not chunked
 }
 
 // frontDoorFraming judges the counts of the framing and Host fields of one
 // header section; chunked is false if a Transfer-Encoding was other than
-// "chunked".
-func frontDoorFraming(contentLength, transferEncoding, host int, chunked bool) frontDoorFault {
+// "chunked"; length is the Content-Length value.
+func frontDoorFraming(contentLength, transferEncoding, host int, chunked bool, length int64) (frontDoorFault, msgBody) {
 	switch {
 	case contentLength > 1:
-		return fdDupContentLength
+		return fdDupContentLength, msgBody{}
 	case contentLength > 0 && transferEncoding > 0:
-		return fdContentLengthAndTE
+		return fdContentLengthAndTE, msgBody{}
 	case transferEncoding > 1 || !chunked:
-		return fdTransferEncoding
+		return fdTransferEncoding, msgBody{}
 	case host > 1:
-		return fdDupHost
+		return fdDupHost, msgBody{}
 	}
-	return fdOK
+	return fdOK, msgBody{chunked: transferEncoding == 1, length: length}
 }
 
 // frontDoorTarget checks the request target (RFC 9112 §3.2) for an
@@ -348,52 +364,18 @@ func frontDoorTarget(target []byte, hasHost bool) frontDoorFault {
 	return fdOK
 }
 
-// fdTchar marks the token characters of RFC 9110 §5.6.2.
-var fdTchar = func() (t [256]bool) {
-	for _, c := range []byte("!#$%&'*+-.^_`|~0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ") {
-		t[c] = true
-	}
-	return t
-}()
-
-// fdEqualFold reports whether b equals lower, which is lower case ASCII,
-// ignoring ASCII case in b.
-func fdEqualFold(b []byte, lower string) bool {
-	if len(b) != len(lower) {
-		return false
-	}
-	for i, c := range b {
-		if 'A' <= c && c <= 'Z' {
-			c += 'a' - 'A'
-		}
-		if c != lower[i] {
-			return false
-		}
-	}
-	return true
-}
-
-// fdTrimOWS strips optional whitespace (SP, HTAB; RFC 9110 §5.6.3) from
-// both ends of b.
-func fdTrimOWS(b []byte) []byte {
-	for len(b) > 0 && (b[0] == ' ' || b[0] == '\t') {
-		b = b[1:]
-	}
-	for len(b) > 0 && (b[len(b)-1] == ' ' || b[len(b)-1] == '\t') {
-		b = b[:len(b)-1]
-	}
-	return b
-}
-
 // frontDoorErrorFault maps an error fasthttp met while reading a request to
 // the fault to answer with. Exported fasthttp errors are matched by
 // identity; the rest by the text fasthttp v1.78.0 gives them, in
 // frontDoorErrorTexts.
 func frontDoorErrorFault(err error) frontDoorFault {
+	var scanned *frontDoorError
 	var small *fasthttp.ErrSmallBuffer
 	var chunk fasthttp.ErrBrokenChunk
 	var netErr net.Error
 	switch {
+	case errors.As(err, &scanned):
+		return scanned.fault
 	case errors.As(err, &small):
 		return fdHeaderTooLarge
 	case errors.As(err, &netErr) && netErr.Timeout():

@@ -5,7 +5,6 @@ package core
 import "testing"
 
 func TestFrontDoorCheckAllocs(t *testing.T) {
-	l := frontDoorLimits{}
 	for _, tc := range []struct {
 		name string
 		raw  string
@@ -20,13 +19,19 @@ func TestFrontDoorCheckAllocs(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			ctx := fdParsed(t, tc.raw)
+			raw := []byte(tc.raw)
 			allocs := testing.AllocsPerRun(1000, func() {
-				if frontDoorCheck(ctx, l) != tc.pass {
-					t.Fatalf("frontDoorCheck = %v; want %v", !tc.pass, tc.pass)
+				scan := newFrontScan(frontDoorLimits{})
+				f := fdFrontDoor(&scan, raw, ctx)
+				if (f == fdOK) != tc.pass {
+					t.Fatalf("front door passes = %v; want %v", f == fdOK, tc.pass)
+				}
+				if f != fdOK {
+					frontDoorRefuse(ctx, f)
 				}
 			})
 			if allocs != 0 {
-				t.Fatalf("frontDoorCheck allocates %.1f times per request; want 0", allocs)
+				t.Fatalf("the front door allocates %.1f times per request; want 0", allocs)
 			}
 		})
 	}

@@ -98,7 +98,7 @@ func FuzzFrontDoor(f *testing.F) {
 	s := fdServe(f, frontDoorLimits{}, func(s *fasthttp.Server) {
 		s.ReadTimeout = time.Second
 		s.Handler = func(ctx *fasthttp.RequestCtx) {
-			if !frontDoorCheck(ctx, frontDoorLimits{}) {
+			if !frontDoorCheck(ctx) {
 				return
 			}
 			raw := ctx.Request.Header.RawHeaders()

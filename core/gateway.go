@@ -129,7 +129,7 @@ func (g *Gateway) Start() error {
 		g.serveWG.Add(1)
 		go func() {
 			defer g.serveWG.Done()
-			if err := srv.Serve(ln); err != nil && !g.stopping.Load() {
+			if err := srv.Serve(frontDoorListen(ln, s.limits)); err != nil && !g.stopping.Load() {
 				g.log.Error("serving", "addr", ln.Addr().String(), "err", err)
 			}
 		}()

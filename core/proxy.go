@@ -1,6 +1,7 @@
 package core
 
 import (
+	"errors"
 	"net/netip"
 	"time"
 
@@ -14,7 +15,7 @@ import (
 // a route match, then the proxied exchange.
 func (g *Gateway) serveHTTP(ctx *fasthttp.RequestCtx) {
 	s := g.snap.Load()
-	if !frontDoorCheck(ctx, s.limits) {
+	if !frontDoorCheck(ctx) {
 		return
 	}
 	if ctx.IsConnect() {
@@ -108,6 +109,12 @@ func (g *Gateway) proxy(ctx *fasthttp.RequestCtx, s *Snapshot, rt *routeRT, remo
 		if attempt >= up.retries || (up.retryTimeout > 0 && time.Since(start) >= up.retryTimeout) {
 			break
 		}
+	}
+	if fe := (*frontDoorError)(nil); errors.As(lastErr, &fe) {
+		g.log.Info("malformed request body", "route", rt.id, "err", fe)
+		frontDoorRefuse(ctx, fe.fault)
+		x.release()
+		return
 	}
 	status, _ := classify(lastErr)
 	if status == StatusClientClosedRequest {

@@ -546,3 +546,48 @@ func TestProxyRequestForms(t *testing.T) {
 		}
 	}
 }
+
+// TestProxyMalformedChunkMidStream sends a chunked upload whose framing
+// breaks after its head went upstream: the client gets 400 with the
+// reason, the connection closes, and the node is not blamed.
+func TestProxyMalformedChunkMidStream(t *testing.T) {
+	got := make(chan error, 1)
+	a := backend(t, func(w http.ResponseWriter, r *http.Request) {
+		_, err := io.ReadAll(r.Body)
+		got <- err
+	})
+	g, base := startGateway(t, catchAll(a))
+	c, err := net.Dial("tcp", strings.TrimPrefix(base, "http://"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	c.SetDeadline(time.Now().Add(5 * time.Second))
+	io.WriteString(c, "POST /up HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhello\r\n")
+	time.Sleep(200 * time.Millisecond) // the upload is streaming upstream
+	io.WriteString(c, "zz\r\n")
+	br := bufio.NewReader(c)
+	resp, err := http.ReadResponse(br, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, _ := io.ReadAll(resp.Body)
+	if resp.StatusCode != 400 || string(body) != `{"error_msg":"malformed chunked body"}`+"\n" {
+		t.Errorf("got %d %q; want 400 malformed chunked body", resp.StatusCode, body)
+	}
+	if _, err := br.ReadByte(); err != io.EOF {
+		t.Errorf("after the refusal: %v; want the connection closed", err)
+	}
+	select {
+	case err := <-got:
+		if err == nil {
+			t.Error("the backend read a whole body; want it cut short")
+		}
+	case <-time.After(3 * time.Second):
+		t.Error("the backend never saw the upload end")
+	}
+	node := g.Snapshot().upstreams["u1"].targets[0].Node
+	if f, e := node.ConsecutiveFailures(), node.LastError(); f != 0 || e != nil {
+		t.Errorf("node failures %d, last error %+v; want none: the client broke the framing", f, e)
+	}
+}

@@ -29,7 +29,10 @@ const StatusClientClosedRequest = 499
 // errors become statuses.
 func classify(err error) (status int, o upstream.Outcome) {
 	var ce *connectError
+	var fe *frontDoorError
 	switch {
+	case errors.As(err, &fe):
+		return frontDoorReplies[fe.fault].status, upstream.ClientGone
 	case errors.Is(err, ErrNoRoute):
 		return fasthttp.StatusNotFound, upstream.Success
 	case errors.Is(err, ErrNoHealthyNode):

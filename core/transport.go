@@ -61,6 +61,10 @@ func (x *exchange) roundTrip(c *nodeClient, t timeouts, replayable bool) error {
 		if err != nil {
 			connOp((*fasthttp.HostClient).CloseConn, hc, cc)
 			if x.body.clientErr != nil {
+				var fe *frontDoorError
+				if errors.As(x.body.clientErr, &fe) {
+					return fe // the client's body broke its framing
+				}
 				return ErrClientGone
 			}
 			if reused && !fresh && replayable && isStale(err) {

@@ -88,6 +88,10 @@ func (g *Gateway) tunnel(ctx *fasthttp.RequestCtx, rt *routeRT, remote netip.Add
 	}
 	resp.Header.CopyTo(&ctx.Response.Header)
 	x.scratch = stripResponseHopHeaders(&ctx.Response.Header, true, x.scratch)
+	if fc, ok := ctx.Conn().(*frontConn); ok {
+		// What the client sends from now on is the new protocol's.
+		fc.beOpaque()
+	}
 	idle := lg.timeouts.read
 	routeID := rt.id
 	ctx.Hijack(func(client net.Conn) {

@@ -7,6 +7,8 @@ import (
 	"strconv"
 
 	"github.com/valyala/fasthttp"
+
+	"github.com/jetwayhq/jetway/h1"
 )
 
 // The upstream request is written as bytes, straight from the client's
@@ -67,7 +69,7 @@ func appendRequestHead(dst, scratch []byte, ctx *fasthttp.RequestCtx, remote net
 			if name, line, rest = nextField(rest); len(name) == 0 {
 				break
 			}
-			if fdEqualFold(name, "connection") {
+			if h1.EqualFold(name, "connection") {
 				named = appendNamed(named, fieldValue(name, line), keepUpgrade)
 			}
 		}
@@ -81,7 +83,7 @@ func appendRequestHead(dst, scratch []byte, ctx *fasthttp.RequestCtx, remote net
 			if name, line, rest = nextField(rest); len(name) == 0 {
 				break
 			}
-			if v := fieldValue(name, line); len(v) > 0 && fdEqualFold(name, "x-forwarded-for") {
+			if v := fieldValue(name, line); len(v) > 0 && h1.EqualFold(name, "x-forwarded-for") {
 				dst = append(dst, v...)
 				dst = append(dst, ", "...)
 			}
@@ -130,8 +132,8 @@ func appendNamed(list, value []byte, keepUpgrade bool) []byte {
 // otherwise go upstream (RFC 9110 §7.6.1): not empty, keep-alive or close,
 // nor upgrade in a tunnel.
 func namesField(t []byte, keepUpgrade bool) bool {
-	return len(t) > 0 && !fdEqualFold(t, "keep-alive") && !fdEqualFold(t, "close") &&
-		!(keepUpgrade && fdEqualFold(t, "upgrade"))
+	return len(t) > 0 && !h1.EqualFold(t, "keep-alive") && !h1.EqualFold(t, "close") &&
+		!(keepUpgrade && h1.EqualFold(t, "upgrade"))
 }
 
 // fieldScan is what copyKept learns about the client's fields on the way.
@@ -160,7 +162,7 @@ func (f *fieldScan) copyKept(dst, raw, named []byte, keepUpgrade bool) []byte {
 		case len("te"):
 			f.te = fieldValue(name, line)
 		case len("connection"):
-			if fdEqualFold(name, "connection") {
+			if h1.EqualFold(name, "connection") {
 				for v := fieldValue(name, line); len(v) > 0 && !f.named; {
 					var t []byte
 					t, v = nextToken(v)
@@ -180,7 +182,7 @@ func (f *fieldScan) copyKept(dst, raw, named []byte, keepUpgrade bool) []byte {
 // is empty and rest is nil.
 func nextField(raw []byte) (name, line, rest []byte) {
 	i := 0
-	for i < len(raw) && fdTchar[raw[i]] {
+	for i < len(raw) && h1.IsTchar(raw[i]) {
 		i++
 	}
 	if i == 0 || i == len(raw) || raw[i] != ':' {
@@ -202,7 +204,7 @@ func fieldValue(name, line []byte) []byte {
 	if len(v) > 0 && v[len(v)-1] == '\r' {
 		v = v[:len(v)-1]
 	}
-	return fdTrimOWS(v)
+	return h1.TrimOWS(v)
 }
 
 // keptField reports whether a client field, by its name (any case), goes
@@ -210,52 +212,52 @@ func fieldValue(name, line []byte) []byte {
 func keptField(name []byte, keepUpgrade bool) bool {
 	switch len(name) {
 	case 2:
-		if fdEqualFold(name, "te") {
+		if h1.EqualFold(name, "te") {
 			return false
 		}
 	case 4:
-		if fdEqualFold(name, "host") {
+		if h1.EqualFold(name, "host") {
 			return false
 		}
 	case 6:
-		if fdEqualFold(name, "expect") {
+		if h1.EqualFold(name, "expect") {
 			return false
 		}
 	case 7:
-		if fdEqualFold(name, "trailer") || (!keepUpgrade && fdEqualFold(name, "upgrade")) {
+		if h1.EqualFold(name, "trailer") || (!keepUpgrade && h1.EqualFold(name, "upgrade")) {
 			return false
 		}
 	case 9:
-		if fdEqualFold(name, "x-real-ip") {
+		if h1.EqualFold(name, "x-real-ip") {
 			return false
 		}
 	case 10:
-		if fdEqualFold(name, "connection") || fdEqualFold(name, "keep-alive") {
+		if h1.EqualFold(name, "connection") || h1.EqualFold(name, "keep-alive") {
 			return false
 		}
 	case 14:
-		if fdEqualFold(name, "content-length") {
+		if h1.EqualFold(name, "content-length") {
 			return false
 		}
 	case 15:
-		if fdEqualFold(name, "x-forwarded-for") {
+		if h1.EqualFold(name, "x-forwarded-for") {
 			return false
 		}
 	case 16:
-		if fdEqualFold(name, "proxy-connection") || fdEqualFold(name, "x-forwarded-host") ||
-			fdEqualFold(name, "x-forwarded-port") {
+		if h1.EqualFold(name, "proxy-connection") || h1.EqualFold(name, "x-forwarded-host") ||
+			h1.EqualFold(name, "x-forwarded-port") {
 			return false
 		}
 	case 17:
-		if fdEqualFold(name, "transfer-encoding") || fdEqualFold(name, "x-forwarded-proto") {
+		if h1.EqualFold(name, "transfer-encoding") || h1.EqualFold(name, "x-forwarded-proto") {
 			return false
 		}
 	case 18:
-		if fdEqualFold(name, "proxy-authenticate") {
+		if h1.EqualFold(name, "proxy-authenticate") {
 			return false
 		}
 	case 19:
-		if fdEqualFold(name, "proxy-authorization") {
+		if h1.EqualFold(name, "proxy-authorization") {
 			return false
 		}
 	}

@@ -33,11 +33,12 @@ func FuzzRequestHead(f *testing.F) {
 	f.Add([]byte("POST / HTTP/1.1\r\nHost: a\r\nUpgrade: h2c\r\nExpect: 100-continue\r\nKeep-Alive: 1\r\nProxy-Authorization: b\r\nTE: gzip\r\nTrailer: x\r\nContent-Length: 0\r\n\r\n"))
 	f.Add([]byte("GET http://a/x HTTP/1.0\r\nHost: a\r\nConnection: x-a, Upgrade\r\nX-A: 1\r\nUpgrade: h2c\r\nX-Forwarded-For: 1.1.1.1\r\nTE: trailers\r\n\r\n"))
 	f.Fuzz(func(t *testing.T, data []byte) {
-		var h fasthttp.RequestHeader
-		if h.Read(bufio.NewReader(bytes.NewReader(data))) != nil {
+		scan := newFrontScan(frontDoorLimits{})
+		if _, f := scan.scan(data); f != fdOK {
 			return
 		}
-		if frontDoorInspect(&h, frontDoorLimits{}.orDefaults()) != fdOK {
+		var h fasthttp.RequestHeader
+		if h.Read(bufio.NewReader(bytes.NewReader(data))) != nil || frontDoorInspect(&h) != fdOK {
 			return
 		}
 		ctx := new(fasthttp.RequestCtx)

@@ -3,7 +3,8 @@ package hc
 import (
 	"bytes"
 	"errors"
-	"strings"
+
+	"github.com/jetwayhq/jetway/h1"
 )
 
 // Response parse errors. A probe reports them as "read: <text>".
@@ -122,7 +123,7 @@ func (r *response) parse(b []byte) (n int, done bool, err error) {
 func (r *response) chunkByte(c byte) error {
 	switch r.state {
 	case respChunkSize:
-		switch d := unhex(c); {
+		switch d := h1.Unhex(c); {
 		case d >= 0:
 			r.size = r.size<<4 | int64(d)
 			r.digit = true
@@ -229,16 +230,16 @@ func (r *response) parseHead(b []byte) (int, error) {
 			return 0, errHeaderField
 		}
 		switch {
-		case fieldIs(name, "content-length"):
-			n, ok := parseLength(value)
+		case h1.EqualFold(name, "content-length"):
+			n, ok := h1.ParseContentLength(value)
 			if !ok || (length >= 0 && n != length) {
 				return 0, errLength
 			}
 			length = n
-		case fieldIs(name, "transfer-encoding"):
+		case h1.EqualFold(name, "transfer-encoding"):
 			te = true
 			chunked = lastTokenIs(value, "chunked")
-		case fieldIs(name, "connection"):
+		case h1.EqualFold(name, "connection"):
 			closes = closes || hasToken(value, "close")
 			keepAlive = keepAlive || hasToken(value, "keep-alive")
 		}
@@ -336,7 +337,7 @@ func parseField(line []byte) (name, value []byte, ok bool) {
 	}
 	name, value = line[:i], bytes.Trim(line[i+1:], " \t")
 	for _, c := range name {
-		if !isToken(c) {
+		if !h1.IsTchar(c) {
 			return nil, nil, false
 		}
 	}
@@ -353,43 +354,6 @@ func fieldText(b []byte) bool {
 	return true
 }
 
-// isToken reports a tchar (RFC 9110 §5.6.2).
-func isToken(c byte) bool {
-	switch {
-	case 'a' <= c && c <= 'z', 'A' <= c && c <= 'Z', '0' <= c && c <= '9':
-		return true
-	}
-	return c != 0 && strings.IndexByte("!#$%&'*+-.^_`|~", c) >= 0
-}
-
-// fieldIs compares a field name with lower, a lower-case name.
-func fieldIs(name []byte, lower string) bool {
-	if len(name) != len(lower) {
-		return false
-	}
-	for i, c := range name {
-		if c|0x20 != lower[i] {
-			return false
-		}
-	}
-	return true
-}
-
-// parseLength parses a Content-Length: digits, at most 18 of them.
-func parseLength(b []byte) (int64, bool) {
-	if len(b) == 0 || len(b) > 18 {
-		return 0, false
-	}
-	var n int64
-	for _, c := range b {
-		if c < '0' || c > '9' {
-			return 0, false
-		}
-		n = n*10 + int64(c-'0')
-	}
-	return n, true
-}
-
 // hasToken reports that the comma-separated list v holds token, in any
 // case.
 func hasToken(v []byte, token string) bool {
@@ -400,7 +364,7 @@ func hasToken(v []byte, token string) bool {
 		} else {
 			v = nil
 		}
-		if fieldIs(bytes.Trim(item, " \t"), token) {
+		if h1.EqualFold(h1.TrimOWS(item), token) {
 			return true
 		}
 	}
@@ -413,18 +377,5 @@ func lastTokenIs(v []byte, token string) bool {
 	if i := bytes.LastIndexByte(v, ','); i >= 0 {
 		v = v[i+1:]
 	}
-	return fieldIs(bytes.Trim(v, " \t"), token)
-}
-
-// unhex is the value of a hex digit, or -1.
-func unhex(c byte) int {
-	switch {
-	case '0' <= c && c <= '9':
-		return int(c - '0')
-	case 'a' <= c && c <= 'f':
-		return int(c-'a') + 10
-	case 'A' <= c && c <= 'F':
-		return int(c-'A') + 10
-	}
-	return -1
+	return h1.EqualFold(h1.TrimOWS(v), token)
 }

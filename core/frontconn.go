@@ -1,0 +1,89 @@
+package core
+
+import "net"
+
+// frontListener hands fasthttp client connections wrapped in frontConn.
+type frontListener struct {
+	net.Listener
+	limits frontDoorLimits
+}
+
+// frontDoorListen wraps ln so that every connection it accepts is read
+// through the front door's stream scanner with limits l.
+func frontDoorListen(ln net.Listener, l frontDoorLimits) net.Listener {
+	return &frontListener{Listener: ln, limits: l}
+}
+
+// Accept waits for the next connection and wraps it.
+func (l *frontListener) Accept() (net.Conn, error) {
+	c, err := l.Listener.Accept()
+	if err != nil {
+		return nil, err
+	}
+	return &frontConn{Conn: c, scan: newFrontScan(l.limits)}, nil
+}
+
+// frontConn is a client connection whose bytes pass frontScan on their way
+// to fasthttp. When the scan refuses a request, the bytes from that
+// request on are held back and the next Read returns the fault (a
+// *frontDoorError), which fasthttp hands to the server's ErrorHandler.
+//
+// A connection that becomes a tunnel (tunnel.go) stops being scanned:
+// the bytes after an upgrade belong to another protocol, and any held
+// back are given to the tunnel first.
+type frontConn struct {
+	net.Conn
+	scan   frontScan
+	held   []byte
+	fault  frontDoorFault
+	opaque bool // a tunnel: bytes pass unscanned
+}
+
+// Read reads from the connection through the scanner.
+func (c *frontConn) Read(p []byte) (int, error) {
+	if c.fault != fdOK {
+		if !c.opaque {
+			return 0, &frontDoorError{fault: c.fault}
+		}
+		n := copy(p, c.held)
+		if c.held = c.held[n:]; len(c.held) == 0 {
+			c.held, c.fault = nil, fdOK
+		}
+		return n, nil
+	}
+	n, err := c.Conn.Read(p)
+	if n > 0 && !c.opaque {
+		if ok, f := c.scan.scan(p[:n]); f != fdOK {
+			c.fault = f
+			c.held = append([]byte(nil), p[ok:n]...)
+			if ok == 0 {
+				return 0, &frontDoorError{fault: f}
+			}
+			return ok, nil
+		}
+	}
+	return n, err
+}
+
+// beOpaque makes the connection a tunnel: from now on its bytes pass
+// unscanned.
+func (c *frontConn) beOpaque() {
+	c.opaque = true
+	c.scan.release()
+}
+
+// CloseWrite shuts the sending side where the connection supports it.
+func (c *frontConn) CloseWrite() error {
+	if cw, ok := c.Conn.(interface{ CloseWrite() error }); ok {
+		return cw.CloseWrite()
+	}
+	return c.Conn.Close()
+}
+
+// frontDoorError is a request frontScan refused, as fasthttp's read error.
+type frontDoorError struct{ fault frontDoorFault }
+
+func (e *frontDoorError) Error() string {
+	b := frontDoorReplies[e.fault].body
+	return "jetway front door: " + string(b[:len(b)-1])
+}
