@@ -25,6 +25,7 @@ type exchange struct {
 	bodyLen   int64
 	streamed  bool
 	closeSent bool // the attempt sent Connection: close
+	upClose   bool // the node's answer said Connection: close
 
 	resp    fasthttp.Response
 	tried   lb.Tried
@@ -60,7 +61,7 @@ func acquireExchange() *exchange { return exchangePool.Get().(*exchange) }
 func (x *exchange) release() {
 	x.head, x.out = x.head[:0], x.out[:0]
 	x.host, x.method, x.bodyRaw = nil, nil, nil
-	x.bodyLen, x.streamed, x.closeSent = 0, false, false
+	x.bodyLen, x.streamed, x.closeSent, x.upClose = 0, false, false, false
 	x.resp.Reset()
 	x.tried.Reset()
 	x.hash, x.hasHash = 0, false

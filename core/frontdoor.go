@@ -180,6 +180,7 @@ var (
 // body is one of frontDoorReplies, sent without copying.
 func frontDoorRefuse(ctx *fasthttp.RequestCtx, f frontDoorFault) {
 	r := &frontDoorReplies[f]
+	ctx.Response.Reset()
 	ctx.SetStatusCode(r.status)
 	ctx.SetContentTypeBytes(fdContentTypeJSON)
 	ctx.Response.SetBodyRaw(r.body)

@@ -60,9 +60,6 @@ func (g *Gateway) proxy(ctx *fasthttp.RequestCtx, s *Snapshot, rt *routeRT, remo
 		rt.mirror.offer(x, streamed)
 	}
 	replayable := !streamed && isIdempotent(ctx.Method())
-	if ctx.IsHead() {
-		x.resp.SkipBody = true
-	}
 
 	x.setHash(ctx, up, remote)
 	var start time.Time
@@ -82,13 +79,13 @@ func (g *Gateway) proxy(ctx *fasthttp.RequestCtx, s *Snapshot, rt *routeRT, remo
 		if up.observeLatency {
 			sent = time.Now()
 		}
-		err := x.roundTrip(up.clients[at.i], lg.timeouts, replayable)
+		err := x.roundTrip(up.clients[at.i], lg.timeouts, replayable, &ctx.Response)
 		if err == nil {
 			if up.observeLatency {
 				at.node().ObserveLatency(time.Since(sent))
 			}
 			if lg.ramp != nil {
-				lg.observe(x.resp.StatusCode() >= 500, began)
+				lg.observe(ctx.Response.StatusCode() >= 500, began)
 			}
 			g.relay(ctx, x, rt, at, lg.timeouts.read)
 			return
@@ -194,13 +191,14 @@ func (x *exchange) setHost(ctx *fasthttp.RequestCtx, up *upstreamRT, i int) {
 	}
 }
 
-// relay copies the upstream answer held by x to the client: small bodies
-// are read whole and the connection released at once; others stream and
-// the exchange ends when fasthttp closes the stream.
+// relay sends the upstream answer, whose head roundTrip read straight
+// into the client's response, on to the client: small bodies are read whole
+// into it and the connection released at once; others stream, and the
+// exchange ends when fasthttp closes the stream.
 func (g *Gateway) relay(ctx *fasthttp.RequestCtx, x *exchange, rt *routeRT, at attempt, readTimeout time.Duration) {
-	resp := &x.resp
+	resp := &ctx.Response
 	cl := resp.Header.ContentLength()
-	noBody := resp.SkipBody || noBodyStatus(resp.StatusCode())
+	noBody := ctx.IsHead() || noBodyStatus(resp.StatusCode())
 	if noBody || (cl >= 0 && cl <= bufferedBodyMax) {
 		var err error
 		if !noBody {
@@ -216,19 +214,18 @@ func (g *Gateway) relay(ctx *fasthttp.RequestCtx, x *exchange, rt *routeRT, at a
 			return
 		}
 		at.end(upstream.Success, resp.StatusCode(), nil)
-		resp.Header.CopyTo(&ctx.Response.Header)
-		x.scratch = stripResponseHopHeaders(&ctx.Response.Header, false, x.scratch)
+		x.scratch = stripResponseHopHeaders(&resp.Header, false, x.scratch)
 		if noBody {
-			ctx.Response.SkipBody = true
-			ctx.Response.Header.SetContentLength(cl)
-		} else {
-			ctx.Response.SetBody(resp.Body())
+			resp.SkipBody = true
+			resp.Header.SetContentLength(cl)
 		}
 		x.release()
 		return
 	}
-	resp.StreamBody = true
-	if err := resp.ReadBody(x.br, 0); err != nil {
+	// The body streams through x.resp, which reads it from the node.
+	resp.Header.CopyTo(&x.resp.Header)
+	x.resp.StreamBody = true
+	if err := x.resp.ReadBody(x.br, 0); err != nil {
 		x.finish(false)
 		status, o := classify(err)
 		at.end(o, 0, err)
@@ -236,14 +233,13 @@ func (g *Gateway) relay(ctx *fasthttp.RequestCtx, x *exchange, rt *routeRT, at a
 		x.release()
 		return
 	}
-	resp.Header.CopyTo(&ctx.Response.Header)
-	x.scratch = stripResponseHopHeaders(&ctx.Response.Header, false, x.scratch)
+	x.scratch = stripResponseHopHeaders(&resp.Header, false, x.scratch)
 	st := &x.stream
 	st.ctx, st.at, st.routeID, st.readTimeout, st.g = ctx, at, rt.id, readTimeout, g
 	if cl < 0 {
 		cl = -1
 	}
-	ctx.Response.SetBodyStream(st, cl)
+	resp.SetBodyStream(st, cl)
 }
 
 // noBodyStatus reports statuses that never carry a body (RFC 9110 §6.4.1).

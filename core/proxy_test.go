@@ -591,3 +591,27 @@ func TestProxyMalformedChunkMidStream(t *testing.T) {
 		t.Errorf("node failures %d, last error %+v; want none: the client broke the framing", f, e)
 	}
 }
+
+// TestProxyResponseDateAndContentType: the client gets Jetway's Date in
+// place of the node's (RFC 9110 §6.6.1, as nginx), and no Content-Type the
+// node did not send.
+func TestProxyResponseDateAndContentType(t *testing.T) {
+	a := backend(t, func(w http.ResponseWriter, r *http.Request) {
+		w.Header()["Content-Type"] = nil // no sniffing: none at all
+		w.Header().Set("Date", "Mon, 01 Jan 2001 00:00:00 GMT")
+		io.WriteString(w, "body")
+	})
+	_, base := startGateway(t, catchAll(a))
+	resp, body := rawExchange(t, base, "GET / HTTP/1.1\r\nHost: a\r\n\r\n")
+	if body != "body" {
+		t.Fatalf("body %q", body)
+	}
+	if d := resp.Header.Values("Date"); len(d) != 1 {
+		t.Errorf("Date fields %q; want one", d)
+	} else if at, err := http.ParseTime(d[0]); err != nil || time.Since(at) > time.Minute {
+		t.Errorf("Date %q; want Jetway's clock, not the node's", d[0])
+	}
+	if ct, ok := resp.Header["Content-Type"]; ok {
+		t.Errorf("Content-Type %q; want none, as the node sent", ct)
+	}
+}

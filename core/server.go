@@ -20,11 +20,14 @@ const (
 // newServer returns the fasthttp server for one listener of s.
 func (g *Gateway) newServer(s *Snapshot) *fasthttp.Server {
 	srv := &fasthttp.Server{
-		Handler:                      g.serveHTTP,
-		Name:                         "jetway",
-		NoDefaultServerHeader:        true,
-		NoDefaultContentType:         true,
-		NoDefaultDate:                true,
+		Handler:               g.serveHTTP,
+		Name:                  "jetway",
+		NoDefaultServerHeader: true,
+		NoDefaultContentType:  true,
+		// Every response carries Jetway's Date, in place of the node's,
+		// as nginx does; RFC 9110 §6.6.1 has a proxy add one when the
+		// node sent none.
+		NoDefaultDate:                false,
 		DisablePreParseMultipartForm: true,
 		StreamRequestBody:            true,
 		MaxRequestBodySize:           bufferedBodyMax,

@@ -24,12 +24,12 @@ func netConn(cc any) *countedConn {
 }
 
 // roundTrip sends the upstream request to node client c and reads the
-// response header into x.resp. On success the connection stays held by x
+// response header into resp. On success the connection stays held by x
 // (x.cc, x.br) until finish. replayable says the request may be sent
 // again: a request that fails on a reused keep-alive connection before any
 // response byte came back (the backend closed it while idle) is then resent
 // once on a fresh connection, and never reaches the client as an error.
-func (x *exchange) roundTrip(c *nodeClient, t timeouts, replayable bool) error {
+func (x *exchange) roundTrip(c *nodeClient, t timeouts, replayable bool, resp *fasthttp.Response) error {
 	hc := c.pool(x.host)
 	for fresh := false; ; fresh = true {
 		cc, err := hc.AcquireConn(t.connect, false)
@@ -73,7 +73,7 @@ func (x *exchange) roundTrip(c *nodeClient, t timeouts, replayable bool) error {
 			return err
 		}
 		br := hc.AcquireReader(conn)
-		err = readResponseHeader(&x.resp, br)
+		err = readResponseHeader(resp, br)
 		if err != nil {
 			hc.ReleaseReader(br)
 			connOp((*fasthttp.HostClient).CloseConn, hc, cc)
@@ -84,6 +84,7 @@ func (x *exchange) roundTrip(c *nodeClient, t timeouts, replayable bool) error {
 		}
 		conn.requests++
 		x.client, x.hc, x.cc, x.br = c, hc, cc, br
+		x.upClose = resp.Header.ConnectionClose()
 		return nil
 	}
 }
@@ -100,7 +101,7 @@ func (x *exchange) finish(reusable bool) {
 	}
 	hc.ReleaseReader(x.br)
 	conn := netConn(x.cc)
-	if !reusable || x.resp.ConnectionClose() || x.closeSent ||
+	if !reusable || x.upClose || x.closeSent ||
 		(c.maxRequests > 0 && conn.requests >= c.maxRequests) || !c.reserveIdle() {
 		connOp((*fasthttp.HostClient).CloseConn, hc, x.cc)
 	} else {
