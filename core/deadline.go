@@ -2,7 +2,7 @@ package core
 
 import "time"
 
-// Upstream connections keep their deadlines lazily, as nginx keeps its
+// Client and upstream connections keep their deadlines lazily, as nginx keeps its
 // timers (NGX_TIMER_LAZY_DELAY): a deadline that already falls within
 // [now+d, now+d+slack] stays, so that a busy keep-alive connection does not
 // update the runtime's timer on every request. A timeout therefore fires
@@ -61,4 +61,48 @@ func (c *countedConn) SetWriteDeadline(t time.Time) error {
 func (c *countedConn) SetDeadline(t time.Time) error {
 	c.rd, c.wd = t, t
 	return c.Conn.SetDeadline(t)
+}
+
+// lazyAt returns the deadline to set when t is asked for and cur is set,
+// and whether it differs from cur: t itself when it is zero (none) or not
+// in the future, else as lazyDeadline has it for the time left until t.
+func lazyAt(cur, t time.Time) (time.Time, bool) {
+	if t.IsZero() {
+		return t, !cur.IsZero()
+	}
+	now := time.Now()
+	d := t.Sub(now)
+	if d <= 0 {
+		return t, true
+	}
+	return lazyDeadline(cur, now, d)
+}
+
+// SetReadDeadline sets the read deadline lazily (lazyAt). fasthttp moves
+// it twice per request, to the idle and the header timeout.
+func (c *frontConn) SetReadDeadline(t time.Time) error {
+	t, ok := lazyAt(c.rd, t)
+	if !ok {
+		return nil
+	}
+	c.rd = t
+	return c.Conn.SetReadDeadline(t)
+}
+
+// SetWriteDeadline sets the write deadline lazily (lazyAt).
+func (c *frontConn) SetWriteDeadline(t time.Time) error {
+	t, ok := lazyAt(c.wd, t)
+	if !ok {
+		return nil
+	}
+	c.wd = t
+	return c.Conn.SetWriteDeadline(t)
+}
+
+// SetDeadline sets both deadlines lazily.
+func (c *frontConn) SetDeadline(t time.Time) error {
+	if err := c.SetReadDeadline(t); err != nil {
+		return err
+	}
+	return c.SetWriteDeadline(t)
 }

@@ -30,3 +30,25 @@ func TestLazyDeadline(t *testing.T) {
 		}
 	}
 }
+
+func TestLazyAt(t *testing.T) {
+	now := time.Now()
+	later := now.Add(10 * time.Second) // slack 250 ms
+	if got, ok := lazyAt(time.Time{}, time.Time{}); ok || !got.IsZero() {
+		t.Errorf("none to none: %v, %v; want no change", got, ok)
+	}
+	if got, ok := lazyAt(later, time.Time{}); !ok || !got.IsZero() {
+		t.Errorf("clearing: %v, %v; want the zero time set", got, ok)
+	}
+	past := now.Add(-time.Second)
+	if got, ok := lazyAt(later, past); !ok || !got.Equal(past) {
+		t.Errorf("a deadline in the past (a kick): %v, %v; want it set exactly", got, ok)
+	}
+	got, ok := lazyAt(time.Time{}, later)
+	if !ok || got.Before(later) || got.After(later.Add(maxDeadlineSlack)) {
+		t.Errorf("first deadline: %v, %v; want within [t, t+250ms]", got, ok)
+	}
+	if again, ok := lazyAt(got, later.Add(time.Millisecond)); ok || !again.Equal(got) {
+		t.Errorf("1 ms later: %v, %v; want the deadline kept", again, ok)
+	}
+}

@@ -4,6 +4,8 @@ import (
 	"bytes"
 
 	"github.com/valyala/fasthttp"
+
+	"github.com/jetwayhq/jetway/h1"
 )
 
 // hopHeaders are the hop-by-hop headers of RFC 9110 §7.6.1, plus the
@@ -30,6 +32,12 @@ var (
 // response before it goes to the client. keepUpgrade keeps Upgrade and
 // Connection for a 101 answer.
 func stripResponseHopHeaders(h *fasthttp.ResponseHeader, keepUpgrade bool, scratch []byte) []byte {
+	if !keepUpgrade && !hasHopField(h) {
+		// The common case: one pass over the names instead of a lookup
+		// per hop-by-hop name.
+		h.ResetConnectionClose()
+		return scratch
+	}
 	// h was copied from a parsed response: its names are canonical, so the
 	// canonical constants below need no normalizing.
 	h.DisableNormalizing()
@@ -64,6 +72,25 @@ func stripResponseHopHeaders(h *fasthttp.ResponseHeader, keepUpgrade bool, scrat
 	h.Del(hdrTE)
 	h.ResetConnectionClose()
 	return scratch
+}
+
+// hopNames are hopHeaders and TE, in lower case.
+var hopNames = [...]string{
+	"connection", "keep-alive", "proxy-connection", "proxy-authorization",
+	"proxy-authenticate", "trailer", "transfer-encoding", "upgrade", "expect", "te",
+}
+
+// hasHopField reports whether h holds a hop-by-hop field (hopNames); any
+// field a Connection field names comes with that Connection field.
+func hasHopField(h *fasthttp.ResponseHeader) bool {
+	for k := range h.All() {
+		for _, n := range hopNames {
+			if h1.EqualFold(k, n) {
+				return true
+			}
+		}
+	}
+	return false
 }
 
 // nextToken splits the first comma-separated token off v, trimmed of

@@ -1,6 +1,9 @@
 package core
 
-import "net"
+import (
+	"net"
+	"time"
+)
 
 // frontListener hands fasthttp client connections wrapped in frontConn.
 type frontListener struct {
@@ -33,6 +36,8 @@ func (l *frontListener) Accept() (net.Conn, error) {
 // back are given to the tunnel first.
 type frontConn struct {
 	net.Conn
+	// rd and wd are the deadlines set (deadline.go).
+	rd, wd time.Time
 	scan   frontScan
 	held   []byte
 	fault  frontDoorFault
