@@ -47,9 +47,12 @@ type frontConn struct {
 	answered bool
 }
 
-// Write writes to the connection.
+// Write writes to the connection, marking it answered.
+// A tunnel reads and writes from two goroutines, so it keeps no mark.
 func (c *frontConn) Write(p []byte) (int, error) {
-	c.answered = true
+	if !c.opaque {
+		c.answered = true
+	}
 	return c.Conn.Write(p)
 }
 
@@ -65,7 +68,7 @@ func (c *frontConn) Read(p []byte) (int, error) {
 		}
 		return n, nil
 	}
-	if c.answered && c.scan.fresh {
+	if !c.opaque && c.answered && c.scan.fresh {
 		// A keep-alive client sends its next request only once it has
 		// the answer just written, so a read now would most often find
 		// nothing and cost a wasted system call before the goroutine
