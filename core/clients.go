@@ -232,7 +232,7 @@ func (d *dialer) dial(addr string, timeout time.Duration) (net.Conn, error) {
 		_ = tc.SetDeadline(time.Time{})
 		c = tc
 	}
-	cc := &countedConn{Conn: c, poolIdle: d.idle}
+	cc := &countedConn{lazyConn: lazyConn{Conn: c}, poolIdle: d.idle}
 	if sc, ok := c.(syscall.Conn); ok {
 		if raw, err := sc.SyscallConn(); err == nil {
 			cc.raw = raw
@@ -245,10 +245,8 @@ func (d *dialer) dial(addr string, timeout time.Duration) (net.Conn, error) {
 // countedConn is an upstream connection with the number of requests it has
 // carried. Its fields are only touched by the request holding it.
 type countedConn struct {
-	net.Conn
+	lazyConn
 	requests int
-	// rd and wd are the deadlines set (deadline.go).
-	rd, wd time.Time
 
 	// idle is set while the connection waits in its pool, whose count of
 	// idle connections is poolIdle. Whoever clears it (the next request,

@@ -1,12 +1,17 @@
 package core
 
-import "time"
+import (
+	"net"
+	"time"
+)
 
-// Client and upstream connections keep their deadlines lazily, as nginx keeps its
-// timers (NGX_TIMER_LAZY_DELAY): a deadline that already falls within
-// [now+d, now+d+slack] stays, so that a busy keep-alive connection does not
-// update the runtime's timer on every request. A timeout therefore fires
-// between d and d+slack after the exchange started, never before d.
+// Client and upstream connections keep their deadlines lazily (lazyConn),
+// as nginx keeps its timers (NGX_TIMER_LAZY_DELAY): a deadline that already
+// falls within [now+d, now+d+slack] stays, so that a busy keep-alive
+// connection does not update the runtime's timer on every request. A
+// timeout therefore fires between d and d+slack after it was asked for,
+// never before d; slack is an eighth of the timeout in force when the
+// deadline last moved, at most 250 ms.
 
 // maxDeadlineSlack bounds the slack of every timeout.
 const maxDeadlineSlack = 250 * time.Millisecond
@@ -29,40 +34,6 @@ func lazyDeadline(cur, now time.Time, d time.Duration) (time.Time, bool) {
 	return want.Add(slack), true
 }
 
-// armRead sets the read deadline for timeout d from now, lazily.
-func (c *countedConn) armRead(now time.Time, d time.Duration) error {
-	if t, ok := lazyDeadline(c.rd, now, d); ok {
-		return c.SetReadDeadline(t)
-	}
-	return nil
-}
-
-// armWrite sets the write deadline for timeout d from now, lazily.
-func (c *countedConn) armWrite(now time.Time, d time.Duration) error {
-	if t, ok := lazyDeadline(c.wd, now, d); ok {
-		return c.SetWriteDeadline(t)
-	}
-	return nil
-}
-
-// SetReadDeadline sets the read deadline and remembers it.
-func (c *countedConn) SetReadDeadline(t time.Time) error {
-	c.rd = t
-	return c.Conn.SetReadDeadline(t)
-}
-
-// SetWriteDeadline sets the write deadline and remembers it.
-func (c *countedConn) SetWriteDeadline(t time.Time) error {
-	c.wd = t
-	return c.Conn.SetWriteDeadline(t)
-}
-
-// SetDeadline sets both deadlines and remembers them.
-func (c *countedConn) SetDeadline(t time.Time) error {
-	c.rd, c.wd = t, t
-	return c.Conn.SetDeadline(t)
-}
-
 // lazyAt returns the deadline to set when t is asked for and cur is set,
 // and whether it differs from cur: t itself when it is zero (none) or not
 // in the future, else as lazyDeadline has it for the time left until t.
@@ -78,31 +49,89 @@ func lazyAt(cur, t time.Time) (time.Time, bool) {
 	return lazyDeadline(cur, now, d)
 }
 
-// SetReadDeadline sets the read deadline lazily (lazyAt). fasthttp moves
-// it twice per request, to the idle and the header timeout.
-func (c *frontConn) SetReadDeadline(t time.Time) error {
-	t, ok := lazyAt(c.rd, t)
-	if !ok {
-		return nil
-	}
-	c.rd = t
-	return c.Conn.SetReadDeadline(t)
+// lazyTime is one deadline of a lazyConn: when it falls, and how much
+// later than what was asked for it may.
+type lazyTime struct {
+	at    time.Time
+	slack time.Duration
 }
 
-// SetWriteDeadline sets the write deadline lazily (lazyAt).
-func (c *frontConn) SetWriteDeadline(t time.Time) error {
-	t, ok := lazyAt(c.wd, t)
-	if !ok {
+// ask moves the deadline for t, asked for at a time the caller read. A
+// deadline within [t, t+slack] stays without a clock read; it reports
+// whether at changed.
+func (l *lazyTime) ask(t time.Time) bool {
+	if !t.IsZero() && !l.at.IsZero() && !l.at.Before(t) && l.at.Sub(t) <= l.slack {
+		return false
+	}
+	at, changed := lazyAt(l.at, t)
+	if changed {
+		l.at, l.slack = at, 0
+		if !t.IsZero() {
+			l.slack = at.Sub(t)
+		}
+	}
+	return changed
+}
+
+// arm moves the deadline for timeout d from now (none for d <= 0); it
+// reports whether at changed.
+func (l *lazyTime) arm(now time.Time, d time.Duration) bool {
+	at, changed := lazyDeadline(l.at, now, d)
+	if changed {
+		l.at, l.slack = at, 0
+		if d > 0 {
+			l.slack = deadlineSlack(d)
+		}
+	}
+	return changed
+}
+
+// lazyConn is a connection whose deadlines move lazily. Client
+// connections (frontConn; fasthttp moves the read deadline twice per
+// request, to the idle and the header timeout) and upstream ones
+// (countedConn) both are.
+type lazyConn struct {
+	net.Conn
+	rd, wd lazyTime
+}
+
+// SetReadDeadline sets the read deadline lazily.
+func (c *lazyConn) SetReadDeadline(t time.Time) error {
+	if !c.rd.ask(t) {
 		return nil
 	}
-	c.wd = t
-	return c.Conn.SetWriteDeadline(t)
+	return c.Conn.SetReadDeadline(c.rd.at)
+}
+
+// SetWriteDeadline sets the write deadline lazily.
+func (c *lazyConn) SetWriteDeadline(t time.Time) error {
+	if !c.wd.ask(t) {
+		return nil
+	}
+	return c.Conn.SetWriteDeadline(c.wd.at)
 }
 
 // SetDeadline sets both deadlines lazily.
-func (c *frontConn) SetDeadline(t time.Time) error {
+func (c *lazyConn) SetDeadline(t time.Time) error {
 	if err := c.SetReadDeadline(t); err != nil {
 		return err
 	}
 	return c.SetWriteDeadline(t)
+}
+
+// armRead sets the read deadline for timeout d from now, lazily; the
+// caller's clock reading serves both deadlines of an exchange.
+func (c *lazyConn) armRead(now time.Time, d time.Duration) error {
+	if !c.rd.arm(now, d) {
+		return nil
+	}
+	return c.Conn.SetReadDeadline(c.rd.at)
+}
+
+// armWrite sets the write deadline for timeout d from now, lazily.
+func (c *lazyConn) armWrite(now time.Time, d time.Duration) error {
+	if !c.wd.arm(now, d) {
+		return nil
+	}
+	return c.Conn.SetWriteDeadline(c.wd.at)
 }

@@ -52,3 +52,20 @@ func TestLazyAt(t *testing.T) {
 		t.Errorf("1 ms later: %v, %v; want the deadline kept", again, ok)
 	}
 }
+
+func TestLazyTime(t *testing.T) {
+	var l lazyTime
+	now := time.Now()
+	if !l.arm(now, 8*time.Second) || !l.at.Equal(now.Add(8*time.Second+250*time.Millisecond)) {
+		t.Fatalf("first arm: at %v; want now+8.25s", l.at)
+	}
+	if l.ask(now.Add(8*time.Second + 100*time.Millisecond)) {
+		t.Error("a deadline asked within the slack moved; want it kept")
+	}
+	if !l.ask(now.Add(time.Second)) || l.at.Before(now.Add(time.Second)) {
+		t.Errorf("an earlier deadline: at %v; want it moved, never before what was asked", l.at)
+	}
+	if !l.ask(time.Time{}) || !l.at.IsZero() {
+		t.Errorf("no deadline: at %v; want none", l.at)
+	}
+}

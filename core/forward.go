@@ -2,6 +2,7 @@ package core
 
 import (
 	"bytes"
+	"strings"
 
 	"github.com/valyala/fasthttp"
 
@@ -9,16 +10,49 @@ import (
 )
 
 // hopHeaders are the hop-by-hop headers of RFC 9110 §7.6.1, plus the
-// de-facto Proxy-Connection and Keep-Alive, and Expect (Jetway answers
-// 100-continue itself). TE is handled apart: only "trailers" passes.
+// de-facto Proxy-Connection and Keep-Alive, Expect (Jetway answers
+// 100-continue itself) and TE (on a request only "trailers" passes, which
+// Jetway writes itself), in fasthttp's canonical form.
 var hopHeaders = [...]string{
 	"Connection", "Keep-Alive", "Proxy-Connection", "Proxy-Authorization",
-	"Proxy-Authenticate", "Trailer", "Transfer-Encoding", "Upgrade", "Expect",
+	"Proxy-Authenticate", "Trailer", "Transfer-Encoding", "Upgrade", "Expect", "Te",
+}
+
+// hopNames holds hopHeaders, to find a name in any case.
+var hopNames = func() nameSet {
+	l := make([]string, len(hopHeaders))
+	for i, h := range hopHeaders {
+		l[i] = strings.ToLower(h)
+	}
+	return newNameSet(l...)
+}()
+
+// nameSet finds a field name, in any case, among lower-case names; only
+// those of the name's length are compared.
+type nameSet [32][]string
+
+func newNameSet(names ...string) (s nameSet) {
+	for _, n := range names {
+		s[len(n)] = append(s[len(n)], n)
+	}
+	return s
+}
+
+// has reports whether name is in s.
+func (s *nameSet) has(name []byte) bool {
+	if len(name) >= len(s) {
+		return false
+	}
+	for _, n := range s[len(name)] {
+		if h1.EqualFold(name, n) {
+			return true
+		}
+	}
+	return false
 }
 
 // Header names the response path and the upgrade check look up.
 const (
-	hdrTE        = "Te"
 	hdrUpgrade   = "Upgrade"
 	hdrConnectio = "Connection"
 )
@@ -69,25 +103,16 @@ func stripResponseHopHeaders(h *fasthttp.ResponseHeader, keepUpgrade bool, scrat
 		}
 		h.Del(name)
 	}
-	h.Del(hdrTE)
 	h.ResetConnectionClose()
 	return scratch
 }
 
-// hopNames are hopHeaders and TE, in lower case.
-var hopNames = [...]string{
-	"connection", "keep-alive", "proxy-connection", "proxy-authorization",
-	"proxy-authenticate", "trailer", "transfer-encoding", "upgrade", "expect", "te",
-}
-
-// hasHopField reports whether h holds a hop-by-hop field (hopNames); any
-// field a Connection field names comes with that Connection field.
+// hasHopField reports whether h holds a hop-by-hop field (hopHeaders);
+// any field a Connection field names comes with that Connection field.
 func hasHopField(h *fasthttp.ResponseHeader) bool {
 	for k := range h.All() {
-		for _, n := range hopNames {
-			if h1.EqualFold(k, n) {
-				return true
-			}
+		if hopNames.has(k) {
+			return true
 		}
 	}
 	return false

@@ -3,7 +3,6 @@ package core
 import (
 	"net"
 	"runtime"
-	"time"
 )
 
 // frontListener hands fasthttp client connections wrapped in frontConn.
@@ -24,7 +23,7 @@ func (l *frontListener) Accept() (net.Conn, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &frontConn{Conn: c, scan: newFrontScan(l.limits)}, nil
+	return &frontConn{lazyConn: lazyConn{Conn: c}, scan: newFrontScan(l.limits)}, nil
 }
 
 // frontConn is a client connection whose bytes pass frontScan on their way
@@ -36,9 +35,7 @@ func (l *frontListener) Accept() (net.Conn, error) {
 // the bytes after an upgrade belong to another protocol, and any held
 // back are given to the tunnel first.
 type frontConn struct {
-	net.Conn
-	// rd and wd are the deadlines set (deadline.go).
-	rd, wd time.Time
+	lazyConn
 	scan   frontScan
 	held   []byte
 	fault  frontDoorFault

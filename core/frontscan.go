@@ -1,10 +1,10 @@
 package core
 
 import (
-	"github.com/jetwayhq/jetway/h1"
-
 	"bytes"
 	"sync"
+
+	"github.com/jetwayhq/jetway/h1"
 )
 
 // frontScan follows the HTTP/1.1 message framing of a client connection's
@@ -221,28 +221,17 @@ func (s *frontScan) headerSection(b []byte, i int) (int, frontDoorFault) {
 		s.section = sectionBuffers.Get().(*[]byte)
 		*s.section = (*s.section)[:0]
 	}
-	sec := *s.section
 	for i < len(b) {
-		j := bytes.IndexByte(b[i:], '\n')
-		if j < 0 {
-			sec = append(sec, b[i:]...)
-			s.line += len(b) - i
-			i = len(b)
-			break
-		}
-		sec = append(sec, b[i:i+j+1]...)
-		i += j + 1
-		n := s.line + j + 1 // the line with its LF; it may have begun in an earlier read
-		s.line = 0
-		if line := sec[len(sec)-n:]; n <= 2 && (n == 1 || line[0] == '\r') {
-			*s.section = sec
+		next, n, cr, ok := s.lineEnd(b, i)
+		*s.section = append(*s.section, b[i:next]...)
+		i = next
+		if ok && (n == 0 || n == 1 && cr) { // the empty line
 			return i, s.endHead()
 		}
 	}
-	*s.section = sec
 	// The section is incomplete here; the empty line that will end it
 	// does not count, but its CR may already be in.
-	if len(sec) > s.limits.MaxHeaderBytes+1 {
+	if len(*s.section) > s.limits.MaxHeaderBytes+1 {
 		s.release()
 		return i, fdHeaderTooLarge
 	}

@@ -126,8 +126,8 @@ func (ms *mirrors) build(routeID string, pm *config.ProxyMirror) *mirror {
 // offer queues a copy of x's upstream request, unless its body streams or
 // is too large, the sample passes it by, or the queue is full. It never
 // blocks.
-func (m *mirror) offer(x *exchange, streamed bool) {
-	if streamed || len(x.bodyRaw) > m.maxBody {
+func (m *mirror) offer(x *exchange) {
+	if x.streamed || len(x.bodyRaw) > m.maxBody {
 		m.stats.Skipped.Add(1)
 		return
 	}

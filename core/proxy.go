@@ -57,7 +57,7 @@ func (g *Gateway) proxy(ctx *fasthttp.RequestCtx, s *Snapshot, rt *routeRT, remo
 	x.head, x.scratch = appendRequestHead(x.head[:0], x.scratch, ctx, remote, false)
 	streamed := x.attachBody(ctx, s.clientIdle)
 	if rt.mirror != nil {
-		rt.mirror.offer(x, streamed)
+		rt.mirror.offer(x)
 	}
 	replayable := !streamed && isIdempotent(ctx.Method())
 

@@ -19,7 +19,7 @@ import (
 //
 // The head is built once per request (appendRequestHead). Each attempt adds
 // its Host, Connection: close when the pool retires the connection, the
-// framing field and the body (appendAttempt, writeStreamed).
+// framing field and the body (appendAttempt, exchange.writeTo).
 
 // Forwarding fields Jetway writes itself.
 const (
@@ -158,18 +158,16 @@ func (f *fieldScan) copyKept(dst, raw, named []byte, keepUpgrade bool) []byte {
 			}
 			continue
 		}
-		switch len(name) {
-		case len("te"):
+		switch {
+		case h1.EqualFold(name, "te"):
 			f.te = fieldValue(name, line)
-		case len("connection"):
-			if h1.EqualFold(name, "connection") {
-				for v := fieldValue(name, line); len(v) > 0 && !f.named; {
-					var t []byte
-					t, v = nextToken(v)
-					f.named = namesField(t, keepUpgrade)
-				}
+		case h1.EqualFold(name, "connection"):
+			for v := fieldValue(name, line); len(v) > 0 && !f.named; {
+				var t []byte
+				t, v = nextToken(v)
+				f.named = namesField(t, keepUpgrade)
 			}
-		case len("x-forwarded-for"):
+		case h1.EqualFold(name, "x-forwarded-for"):
 			f.xff = true
 		}
 	}
@@ -207,61 +205,21 @@ func fieldValue(name, line []byte) []byte {
 	return h1.TrimOWS(v)
 }
 
+// ownFields are the client fields Jetway writes itself instead: Host and
+// the framing with each attempt, and the forwarding fields.
+var ownFields = newNameSet(
+	"host", "content-length", "x-forwarded-for", "x-forwarded-proto",
+	"x-forwarded-host", "x-forwarded-port", "x-real-ip",
+)
+
 // keptField reports whether a client field, by its name (any case), goes
-// upstream as sent. Fields named by Connection are checked apart.
+// upstream as sent: neither hop-by-hop (a tunnel keeps Upgrade) nor one of
+// ownFields. Fields named by Connection are checked apart.
 func keptField(name []byte, keepUpgrade bool) bool {
-	switch len(name) {
-	case 2:
-		if h1.EqualFold(name, "te") {
-			return false
-		}
-	case 4:
-		if h1.EqualFold(name, "host") {
-			return false
-		}
-	case 6:
-		if h1.EqualFold(name, "expect") {
-			return false
-		}
-	case 7:
-		if h1.EqualFold(name, "trailer") || (!keepUpgrade && h1.EqualFold(name, "upgrade")) {
-			return false
-		}
-	case 9:
-		if h1.EqualFold(name, "x-real-ip") {
-			return false
-		}
-	case 10:
-		if h1.EqualFold(name, "connection") || h1.EqualFold(name, "keep-alive") {
-			return false
-		}
-	case 14:
-		if h1.EqualFold(name, "content-length") {
-			return false
-		}
-	case 15:
-		if h1.EqualFold(name, "x-forwarded-for") {
-			return false
-		}
-	case 16:
-		if h1.EqualFold(name, "proxy-connection") || h1.EqualFold(name, "x-forwarded-host") ||
-			h1.EqualFold(name, "x-forwarded-port") {
-			return false
-		}
-	case 17:
-		if h1.EqualFold(name, "transfer-encoding") || h1.EqualFold(name, "x-forwarded-proto") {
-			return false
-		}
-	case 18:
-		if h1.EqualFold(name, "proxy-authenticate") {
-			return false
-		}
-	case 19:
-		if h1.EqualFold(name, "proxy-authorization") {
-			return false
-		}
+	if hopNames.has(name) {
+		return keepUpgrade && h1.EqualFold(name, "upgrade")
 	}
-	return true
+	return !ownFields.has(name)
 }
 
 // prepare fills x.out with what one attempt writes before a streamed body:
