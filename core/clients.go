@@ -220,6 +220,7 @@ func (d *dialer) dial(addr string, timeout time.Duration) (net.Conn, error) {
 	if tc, ok := c.(*net.TCPConn); ok {
 		_ = tc.SetNoDelay(true)
 	}
+	c = rawSock(c)
 	if d.tls != nil {
 		tc := tls.Client(c, d.tls)
 		if timeout > 0 {

@@ -2,6 +2,7 @@ package core
 
 import (
 	"net"
+	"net/netip"
 	"runtime"
 )
 
@@ -23,7 +24,8 @@ func (l *frontListener) Accept() (net.Conn, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &frontConn{lazyConn: lazyConn{Conn: c}, scan: newFrontScan(l.limits)}, nil
+	return &frontConn{lazyConn: lazyConn{Conn: rawSock(c)}, scan: newFrontScan(l.limits),
+		peer: peerAddr(c.RemoteAddr())}, nil
 }
 
 // frontConn is a client connection whose bytes pass frontScan on their way
@@ -36,6 +38,7 @@ func (l *frontListener) Accept() (net.Conn, error) {
 // back are given to the tunnel first.
 type frontConn struct {
 	lazyConn
+	peer   netip.Addr // the client's IP address
 	scan   frontScan
 	held   []byte
 	fault  frontDoorFault

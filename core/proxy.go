@@ -2,6 +2,7 @@ package core
 
 import (
 	"errors"
+	"net"
 	"net/netip"
 	"time"
 
@@ -38,10 +39,24 @@ func (g *Gateway) serveHTTP(ctx *fasthttp.RequestCtx) {
 	g.proxy(ctx, s, rt, remote)
 }
 
-// remoteAddr is the client's TCP peer address.
+// remoteAddr is the client's TCP peer address, as frontConn noted it at
+// accept time.
 func remoteAddr(ctx *fasthttp.RequestCtx) netip.Addr {
-	a, _ := netip.AddrFromSlice(ctx.RemoteIP())
-	return a.Unmap()
+	if fc, ok := ctx.Conn().(*frontConn); ok {
+		return fc.peer
+	}
+	return peerAddr(ctx.RemoteAddr())
+}
+
+// peerAddr is the IP address of a TCP peer a, unmapped; 0.0.0.0 for any
+// other kind of address, as fasthttp's RemoteIP has it.
+func peerAddr(a net.Addr) netip.Addr {
+	if ta, ok := a.(*net.TCPAddr); ok {
+		if ip, ok := netip.AddrFromSlice(ta.IP); ok {
+			return ip.Unmap()
+		}
+	}
+	return netip.IPv4Unspecified()
 }
 
 // proxy sends the request to the route's upstream, retrying on other nodes
@@ -143,12 +158,11 @@ func (x *exchange) attachBody(ctx *fasthttp.RequestCtx, clientIdle time.Duration
 
 // next picks a node not yet tried by this request, marks it tried and in
 // flight, and sets the Host header for it. Health is ignored while the
-// upstream is in panic; slow start needs the time. The request's arrival
-// time, which fasthttp has read, serves as the balancers' coarse clock.
+// upstream is in panic; slow start needs the time. No other clock is read
+// here: a balancer that needs one (chash over a large group) reads it.
 func (x *exchange) next(ctx *fasthttp.RequestCtx, up *upstreamRT) (attempt, bool) {
 	info := lb.PickInfo{
 		Tried: &x.tried, Hash: x.hash, HasHash: x.hasHash, Panic: up.group.Panic(),
-		Nanotime: upstream.NanotimeOf(ctx.Time()),
 	}
 	if up.slowStart {
 		info.Now = up.clock.Now().UnixNano()

@@ -27,7 +27,10 @@ func (g *Gateway) newServer(s *Snapshot) *fasthttp.Server {
 		// Every response carries Jetway's Date, in place of the node's,
 		// as nginx does; RFC 9110 §6.6.1 has a proxy add one when the
 		// node sent none.
-		NoDefaultDate:                false,
+		NoDefaultDate: false,
+		// The handler never asks for the request's time, so fasthttp
+		// need not read the clock for it.
+		LazyRequestTime:              true,
 		DisablePreParseMultipartForm: true,
 		StreamRequestBody:            true,
 		MaxRequestBodySize:           bufferedBodyMax,

@@ -35,10 +35,6 @@ var epoch = time.Now()
 // LatencyEWMA: monotonic nanoseconds since the process started.
 func Nanotime() int64 { return int64(time.Since(epoch)) }
 
-// NanotimeOf is t, which carries a monotonic reading, on Nanotime's scale.
-// It reads no clock.
-func NanotimeOf(t time.Time) int64 { return int64(t.Sub(epoch)) }
-
 // ObserveLatency records the round-trip time of one answer from the node.
 // The proxy calls it after each answer; it takes no lock and does not
 // allocate.
