@@ -11,28 +11,36 @@ import (
 	"time"
 )
 
-// sockPair returns a sockConn dialled to 127.0.0.1 and the plain server
-// side of the same connection.
-func sockPair(t *testing.T) (*sockConn, *net.TCPConn) {
-	t.Helper()
+// tcpPair returns both ends of a loopback TCP connection, closed when the
+// test ends.
+func tcpPair(tb testing.TB) (client, server net.Conn) {
+	tb.Helper()
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
-		t.Fatal(err)
+		tb.Fatal(err)
 	}
 	defer ln.Close()
 	c, err := net.Dial("tcp", ln.Addr().String())
 	if err != nil {
-		t.Fatal(err)
+		tb.Fatal(err)
 	}
-	peer, err := ln.Accept()
+	p, err := ln.Accept()
 	if err != nil {
-		t.Fatal(err)
+		tb.Fatal(err)
 	}
+	tb.Cleanup(func() { _ = c.Close(); _ = p.Close() })
+	return c, p
+}
+
+// sockPair returns a sockConn dialled to 127.0.0.1 and the plain server
+// side of the same connection.
+func sockPair(t *testing.T) (*sockConn, *net.TCPConn) {
+	t.Helper()
+	c, peer := tcpPair(t)
 	s, ok := rawSock(c).(*sockConn)
 	if !ok {
 		t.Fatalf("rawSock(%T) is not a sockConn", c)
 	}
-	t.Cleanup(func() { _ = s.Close(); _ = peer.Close() })
 	return s, peer.(*net.TCPConn)
 }
 
@@ -131,5 +139,38 @@ func TestSockConnDoesNotAllocate(t *testing.T) {
 	})
 	if allocs != 0 {
 		t.Fatalf("a write and a read allocate %.1f times; want 0", allocs)
+	}
+}
+
+// BenchmarkSockConnPingPong compares a small exchange over loopback through
+// net.Conn's read and write with the same through sockConn.
+func BenchmarkSockConnPingPong(b *testing.B) {
+	for _, tc := range []struct {
+		name string
+		wrap func(net.Conn) net.Conn
+	}{
+		{"net.Conn", func(c net.Conn) net.Conn { return c }},
+		{"sockConn", rawSock},
+	} {
+		b.Run(tc.name, func(b *testing.B) {
+			c, p := tcpPair(b)
+			x, y := tc.wrap(c), tc.wrap(p)
+			msg, buf := []byte("GET / HTTP/1.1\r\n\r\n"), make([]byte, 64)
+			b.ReportAllocs()
+			for b.Loop() {
+				if _, err := x.Write(msg); err != nil {
+					b.Fatal(err)
+				}
+				if _, err := io.ReadFull(y, buf[:len(msg)]); err != nil {
+					b.Fatal(err)
+				}
+				if _, err := y.Write(msg); err != nil {
+					b.Fatal(err)
+				}
+				if _, err := io.ReadFull(x, buf[:len(msg)]); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
 	}
 }
