@@ -171,19 +171,13 @@ func fdBody(reason string) []byte {
 	return []byte(`{"error_msg":"` + reason + `"}` + "\n")
 }
 
-var (
-	fdContentTypeJSON = []byte("application/json")
-	fdSchemeSep       = []byte("://")
-)
+var fdSchemeSep = []byte("://")
 
 // frontDoorRefuse writes the response for f. It allocates nothing: the
 // body is one of frontDoorReplies, sent without copying.
 func frontDoorRefuse(ctx *fasthttp.RequestCtx, f frontDoorFault) {
 	r := &frontDoorReplies[f]
-	ctx.Response.Reset()
-	ctx.SetStatusCode(r.status)
-	ctx.SetContentTypeBytes(fdContentTypeJSON)
-	ctx.Response.SetBodyRaw(r.body)
+	answerJSON(ctx, r.status, r.body)
 	if !r.keepAlive {
 		ctx.SetConnectionClose()
 	}

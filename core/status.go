@@ -73,12 +73,25 @@ var (
 
 var strJSON = []byte("application/json")
 
+// resetResponse clears ctx's response for an answer of Jetway's own.
+// fasthttp's Reset also turns the default Content-Type back on, which the
+// server had off; it is turned off again.
+func resetResponse(ctx *fasthttp.RequestCtx) {
+	ctx.Response.Reset()
+	ctx.Response.Header.SetNoDefaultContentType(true)
+}
+
+// answerJSON replaces ctx's response with status and a JSON body.
+func answerJSON(ctx *fasthttp.RequestCtx, status int, body []byte) {
+	resetResponse(ctx)
+	ctx.SetStatusCode(status)
+	ctx.Response.Header.SetContentTypeBytes(strJSON)
+	ctx.Response.SetBodyRaw(body)
+}
+
 // writeMethodNotAllowed refuses a CONNECT request.
 func writeMethodNotAllowed(ctx *fasthttp.RequestCtx) {
-	ctx.Response.Reset()
-	ctx.SetStatusCode(fasthttp.StatusMethodNotAllowed)
-	ctx.Response.Header.SetContentTypeBytes(strJSON)
-	ctx.Response.SetBodyRaw(body405)
+	answerJSON(ctx, fasthttp.StatusMethodNotAllowed, body405)
 	ctx.SetConnectionClose()
 }
 
@@ -95,14 +108,11 @@ func writeError(ctx *fasthttp.RequestCtx, status int) {
 		body = body504
 	case StatusClientClosedRequest:
 		ctx.SetConnectionClose()
-		ctx.Response.Reset()
+		resetResponse(ctx)
 		ctx.SetStatusCode(status)
 		return
 	default:
 		body = body502
 	}
-	ctx.Response.Reset()
-	ctx.SetStatusCode(status)
-	ctx.Response.Header.SetContentTypeBytes(strJSON)
-	ctx.Response.SetBodyRaw(body)
+	answerJSON(ctx, status, body)
 }
