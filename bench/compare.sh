@@ -558,6 +558,7 @@ report() {
 		rps[t] = rps[t] " " $3; p50[t] = p50[t] " " $4; p99[t] = p99[t] " " $5
 		err[t] += $7
 		cpu[t] = cpu[t] " " (1e6 * $8 / tck / $6)
+		cr[t, $1] = 1e6 * $8 / tck / $6
 		pct[t] = pct[t] " " (100 * $8 / tck / $9)
 		rss[t] = rss[t] " " ($10 / 1024)
 		lb[t] = lb[t] " " $13
@@ -568,8 +569,19 @@ report() {
 	END {
 		n = split(order, ts, " ")
 		for (i = 1; i <= n; i++) { t = ts[i]; mr[t] = median(rps[t]); mc[t] = median(cpu[t]) }
-		print "| target | req/s | p50 ms | p99 ms | proxy CPU µs/req | proxy CPU s per 100k req | proxy CPU % of its core | peak RSS MiB | CPU/req vs nginx | req/s vs direct | load core busy % | errors | runs disturbed |"
-		print "|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|"
+		# Per-round ratios to nginx: the two ran seconds apart, so drift of
+		# the machine between rounds cancels out of each ratio.
+		for (k in cr) {
+			split(k, kk, SUBSEP)
+			if (kk[1] != "nginx" && kk[1] != "direct" && ("nginx", kk[2]) in cr && cr["nginx", kk[2]] > 0) {
+				x = cr[k] / cr["nginx", kk[2]]
+				pr[kk[1]] = pr[kk[1]] " " x
+				if (!(kk[1] in plo) || x < plo[kk[1]]) plo[kk[1]] = x
+				if (!(kk[1] in phi) || x > phi[kk[1]]) phi[kk[1]] = x
+			}
+		}
+		print "| target | req/s | p50 ms | p99 ms | proxy CPU µs/req | proxy CPU s per 100k req | proxy CPU % of its core | peak RSS MiB | CPU/req vs nginx | per-round CPU/req vs nginx: median (range) | req/s vs direct | load core busy % | errors | runs disturbed |"
+		print "|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|"
 		for (i = 1; i <= n; i++) {
 			t = ts[i]
 			if (t == "direct") { c = "—"; c100 = "—"; cp = "—"; r = "—"; vn = "—" }
@@ -578,9 +590,10 @@ report() {
 				cp = sprintf("%.1f", median(pct[t])); r = sprintf("%.1f", median(rss[t]))
 				vn = ("nginx" in mc && mc["nginx"] > 0) ? sprintf("%.2f", mc[t] / mc["nginx"]) : "—"
 			}
+			vp = (t in pr) ? sprintf("%.2f (%.2f–%.2f)", median(pr[t]), plo[t], phi[t]) : "—"
 			vd = ("direct" in mr && mr["direct"] > 0) ? sprintf("%.2f", mr[t] / mr["direct"]) : "—"
-			printf "| %s | %.0f | %.3f | %.3f | %s | %s | %s | %s | %s | %s | %.1f | %d | %d of %d |\n",
-				t, mr[t], median(p50[t]), median(p99[t]), c, c100, cp, r, vn, vd, median(lb[t]), err[t],
+			printf "| %s | %.0f | %.3f | %.3f | %s | %s | %s | %s | %s | %s | %s | %.1f | %d | %d of %d |\n",
+				t, mr[t], median(p50[t]), median(p99[t]), c, c100, cp, r, vn, vp, vd, median(lb[t]), err[t],
 				noisy[t], split(rps[t], tmp, " ")
 		}
 	}' "$RUNS"
