@@ -10,8 +10,8 @@ import (
 
 // sockConn is a TCP connection read with recvfrom and written with sendto
 // through its RawConn, as nginx does. read and write pass through the file
-// layer first (vfs_read, sock_read_iter and their permission hooks), which
-// costs about a tenth of the kernel's time for a small read on loopback.
+// layer first (vfs_read, sock_read_iter and their permission hooks), about
+// a sixth of the kernel's time for a small read on loopback.
 // The runtime's poller still parks the goroutine while the socket is not
 // ready, and deadlines and Close work as for any net.Conn.
 type sockConn struct {
