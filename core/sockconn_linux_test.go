@@ -120,23 +120,22 @@ func TestSockConnReset(t *testing.T) {
 	}
 }
 
+// pingPong sends msg from x to y and back, reading each into buf.
+func pingPong(tb testing.TB, x, y net.Conn, msg, buf []byte) {
+	for _, dir := range [2][2]net.Conn{{x, y}, {y, x}} {
+		if _, err := dir[0].Write(msg); err != nil {
+			tb.Fatal(err)
+		}
+		if _, err := io.ReadFull(dir[1], buf[:len(msg)]); err != nil {
+			tb.Fatal(err)
+		}
+	}
+}
+
 func TestSockConnDoesNotAllocate(t *testing.T) {
 	s, peer := sockPair(t)
 	msg, buf := []byte("ping"), make([]byte, 16)
-	allocs := testing.AllocsPerRun(200, func() {
-		if _, err := s.Write(msg); err != nil {
-			t.Fatal(err)
-		}
-		if _, err := io.ReadFull(peer, buf[:len(msg)]); err != nil {
-			t.Fatal(err)
-		}
-		if _, err := peer.Write(msg); err != nil {
-			t.Fatal(err)
-		}
-		if _, err := io.ReadFull(s, buf[:len(msg)]); err != nil {
-			t.Fatal(err)
-		}
-	})
+	allocs := testing.AllocsPerRun(200, func() { pingPong(t, s, peer, msg, buf) })
 	if allocs != 0 {
 		t.Fatalf("a write and a read allocate %.1f times; want 0", allocs)
 	}
@@ -158,18 +157,7 @@ func BenchmarkSockConnPingPong(b *testing.B) {
 			msg, buf := []byte("GET / HTTP/1.1\r\n\r\n"), make([]byte, 64)
 			b.ReportAllocs()
 			for b.Loop() {
-				if _, err := x.Write(msg); err != nil {
-					b.Fatal(err)
-				}
-				if _, err := io.ReadFull(y, buf[:len(msg)]); err != nil {
-					b.Fatal(err)
-				}
-				if _, err := y.Write(msg); err != nil {
-					b.Fatal(err)
-				}
-				if _, err := io.ReadFull(x, buf[:len(msg)]); err != nil {
-					b.Fatal(err)
-				}
+				pingPong(b, x, y, msg, buf)
 			}
 		})
 	}

@@ -40,10 +40,10 @@ type PickInfo struct {
 	Panic bool
 	// Now is the time in UnixNano for slow start; 0 ramps nothing.
 	Now int64
-	// Nanotime is a recent reading of upstream.Nanotime, such as the
-	// request's arrival time, for balancers that need a coarse clock
-	// (chash's cached load cap); 0 makes them read the clock, which costs
-	// 30-40 ns on a VM.
+	// Nanotime is a recent reading of upstream.Nanotime the caller
+	// already has, for balancers that need a coarse clock (chash's cached
+	// load cap); 0 makes them read the clock, which costs 30-40 ns on a
+	// VM. The proxy passes 0: it reads no clock before the pick.
 	Nanotime int64
 }
 
