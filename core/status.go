@@ -107,9 +107,9 @@ func writeError(ctx *fasthttp.RequestCtx, status int) {
 	case fasthttp.StatusGatewayTimeout:
 		body = body504
 	case StatusClientClosedRequest:
-		ctx.SetConnectionClose()
 		resetResponse(ctx)
 		ctx.SetStatusCode(status)
+		ctx.SetConnectionClose()
 		return
 	default:
 		body = body502

@@ -47,3 +47,13 @@ func TestErrorAnswersContentType(t *testing.T) {
 		})
 	}
 }
+
+// A 499 closes the client connection: the answer it replaces is reset
+// first, so that the close is not reset with it.
+func TestClientGoneClosesConnection(t *testing.T) {
+	var ctx fasthttp.RequestCtx
+	writeError(&ctx, StatusClientClosedRequest)
+	if !ctx.Response.ConnectionClose() {
+		t.Errorf("499 keeps the connection open:\n%s", ctx.Response.String())
+	}
+}
