@@ -14,6 +14,11 @@ import (
 // a sixth of the kernel's time for a small read on loopback.
 // The runtime's poller still parks the goroutine while the socket is not
 // ready, and deadlines and Close work as for any net.Conn.
+//
+// The socket is non-blocking, so neither call waits: they are made as raw
+// system calls, without the runtime's entersyscall and exitsyscall around
+// them, which exist for calls that may block. Each call moves at most
+// maxSockIO bytes, so it holds its thread for a bounded copy.
 type sockConn struct {
 	*net.TCPConn
 	raw syscall.RawConn
@@ -30,8 +35,9 @@ type sockConn struct {
 	outErr syscall.Errno
 }
 
-// maxSockIO bounds one system call, as the runtime's poller does.
-const maxSockIO = 1 << 30
+// maxSockIO bounds the bytes one system call moves: a loopback sendto
+// also runs the receiver's side of TCP, so a call's time grows with it.
+const maxSockIO = 1 << 20
 
 // rawSock returns c read and written as a sockConn when it is a TCP
 // connection, else c.
@@ -71,7 +77,7 @@ func (s *sockConn) Read(p []byte) (int, error) {
 // recv is the RawConn.Read callback: false asks to wait for readability.
 func (s *sockConn) recv(fd uintptr) bool {
 	for {
-		n, _, e := syscall.Syscall6(syscall.SYS_RECVFROM, fd,
+		n, _, e := syscall.RawSyscall6(syscall.SYS_RECVFROM, fd,
 			uintptr(unsafe.Pointer(&s.in[0])), uintptr(len(s.in)), 0, 0, 0)
 		switch e {
 		case 0:
@@ -111,7 +117,7 @@ func (s *sockConn) send(fd uintptr) bool {
 	for s.outN < len(s.out) {
 		rest := s.out[s.outN:]
 		rest = rest[:min(len(rest), maxSockIO)]
-		n, _, e := syscall.Syscall6(syscall.SYS_SENDTO, fd,
+		n, _, e := syscall.RawSyscall6(syscall.SYS_SENDTO, fd,
 			uintptr(unsafe.Pointer(&rest[0])), uintptr(len(rest)), syscall.MSG_NOSIGNAL, 0, 0)
 		switch e {
 		case 0:
