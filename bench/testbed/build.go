@@ -92,7 +92,32 @@ func goBuild(pkg string, n int) (string, error) {
 	if msg, err := cmd.CombinedOutput(); err != nil {
 		return "", fmt.Errorf("go build: %w\n%s", err, msg)
 	}
+	if err := noteSources(pkg); err != nil {
+		return "", err
+	}
 	return out, nil
+}
+
+// noteSources opens every Go source file the build of pkg read, outside
+// the standard library. go test caches a package's result keyed by the
+// files the test process opened; the build runs in a child process, so
+// without this a cached result would outlive a change to the binary's
+// code.
+func noteSources(pkg string) error {
+	cmd := exec.Command(goTool(), "list", "-deps",
+		"-f", `{{if not .Standard}}{{$d := .Dir}}{{range .GoFiles}}{{$d}}/{{.}}{{"\n"}}{{end}}{{end}}`, pkg)
+	list, err := cmd.Output()
+	if err != nil {
+		return fmt.Errorf("go list %s: %w", pkg, err)
+	}
+	for name := range strings.Lines(string(list)) {
+		f, err := os.Open(strings.TrimSuffix(name, "\n"))
+		if err != nil {
+			return err
+		}
+		_ = f.Close()
+	}
+	return nil
 }
 
 // goTool returns the go command: go test puts the bin directory of the

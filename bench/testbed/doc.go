@@ -9,7 +9,8 @@
 // binary dies. Binaries are built once per test process into a temporary
 // directory; a package whose TestMain calls Run removes it on exit, and
 // directories left by test processes that are gone are removed on the next
-// build.
+// build. The test process opens every source file a build read, so go
+// test's cache of a passing result ends when the binary's code changes.
 //
 // All traffic stays on 127.0.0.1. Helpers are safe for concurrent use by
 // parallel tests, except where a method says otherwise.
