@@ -33,6 +33,9 @@ readonly BACKEND2=127.0.0.1:19002
 readonly NGINX_ADDR=127.0.0.1:19081
 readonly HAPROXY_ADDR=127.0.0.1:19082
 readonly JETWAY_ADDR=127.0.0.1:19083
+# Relay floors (bench/relayfloor), one port per design.
+declare -A FLOOR_AT=([floor-parked]=127.0.0.1:19085 [floor-blocking]=127.0.0.1:19086 [floor-goroutine]=127.0.0.1:19087)
+readonly FLOORS="floor-parked floor-blocking floor-goroutine"
 # --jetway-types: one Jetway per balancer type, on consecutive ports.
 readonly JETWAY_TYPES_PORT=19090
 readonly BALANCER_TYPES="roundrobin chash least_conn ewma random p2c"
@@ -46,7 +49,9 @@ Usage: bash bench/compare.sh [options]
   --connections N   keep-alive connections held by wrk (default 64)
   --warmup D        warm-up wrk run before each measured run (default 1s, 0 = none)
   --out FILE        report path (default bench/results/compare-DATE.md)
-  --targets LIST    comma-separated subset of direct,nginx,haproxy,jetway
+  --targets LIST    comma-separated subset of direct,nginx,haproxy,jetway,
+                    and of the relay floors floor-parked, floor-blocking,
+                    floor-goroutine (bench/relayfloor; never by default)
   --proxy-cpu N     core the proxy under test runs on (default 0)
   --load-cpu N      core wrk and the backends run on (default 1)
   --backend-bin P   use this jetway-backend binary instead of building it
@@ -119,7 +124,13 @@ cd "$ROOT"
 
 want_target() { [[ ",$TARGETS," == *",$1,"* ]]; }
 for t in ${TARGETS//,/ }; do
-	case $t in direct | nginx | haproxy | jetway) ;; *) die "--targets: unknown target '$t'" ;; esac
+	case $t in direct | nginx | haproxy | jetway | floor-parked | floor-blocking | floor-goroutine) ;;
+	*) die "--targets: unknown target '$t'" ;;
+	esac
+done
+WANT_FLOORS=()
+for f in $FLOORS; do
+	if want_target "$f"; then WANT_FLOORS+=("$f"); fi
 done
 # JETWAYS lists the Jetway targets: "jetway", or one jetway-TYPE per type.
 JETWAYS=()
@@ -295,6 +306,11 @@ if [ -z "$BACKEND_BIN" ]; then
 fi
 [ -x "$BACKEND_BIN" ] || die "backend binary $BACKEND_BIN is not executable"
 
+if [ ${#WANT_FLOORS[@]} -gt 0 ]; then
+	log "building relayfloor"
+	go build -trimpath -o "$WORK/relayfloor" ./bench/relayfloor || die "building ./bench/relayfloor failed"
+fi
+
 if want_target jetway && [ -z "$JETWAY_BIN" ]; then
 	log "building jetway"
 	if go build -trimpath -o "$WORK/jetway" ./cmd/jetway 2>"$WORK/jetway-build.log"; then
@@ -342,8 +358,14 @@ if want_target jetway; then
 	done
 fi
 
+for f in "${WANT_FLOORS[@]}"; do
+	start "$f" env GOMAXPROCS=1 taskset -c "$PROXY_CPU" "$WORK/relayfloor" -listen "${FLOOR_AT[$f]}" -mode "${f#floor-}" "$BACKEND1" "$BACKEND2"
+	wait_ready "$f" "${PID[$f]}" "http://${FLOOR_AT[$f]}/" || die "$f did not start"
+done
+
 addr_of() {
 	case $1 in
+	floor-*) echo "${FLOOR_AT[$1]}" ;;
 	direct) echo "$BACKEND1" ;;
 	nginx) echo "$NGINX_ADDR" ;;
 	haproxy) echo "$HAPROXY_ADDR" ;;
@@ -381,7 +403,7 @@ check_target() {
 # A failing peer or baseline stops the benchmark; a failing Jetway is
 # reported and the others are still measured.
 ACTIVE=()
-for t in direct nginx haproxy "${JETWAYS[@]}"; do
+for t in direct nginx haproxy "${JETWAYS[@]}" "${WANT_FLOORS[@]}"; do
 	if [[ $t == jetway* ]]; then [ -n "${JETWAY_AT[$t]:-}" ] || continue; else want_target "$t" || continue; fi
 	if ! check_target "$t"; then
 		[[ $t == jetway* ]] || die "$t: $CHECK_ERR"
