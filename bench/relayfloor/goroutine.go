@@ -19,20 +19,22 @@ type upConn struct {
 	in []byte
 }
 
-func (p *pool) get(addr string) (*upConn, error) {
+// get returns an idle connection (reused) or, when there is none or fresh
+// is set, a new one.
+func (p *pool) get(addr string, fresh bool) (u *upConn, reused bool, err error) {
 	p.mu.Lock()
-	if n := len(p.idle); n > 0 {
+	if n := len(p.idle); n > 0 && !fresh {
 		u := p.idle[n-1]
 		p.idle = p.idle[:n-1]
 		p.mu.Unlock()
-		return u, nil
+		return u, true, nil
 	}
 	p.mu.Unlock()
 	c, err := net.Dial("tcp", addr)
 	if err != nil {
-		return nil, err
+		return nil, false, err
 	}
-	return &upConn{Conn: c, in: make([]byte, 0, 64<<10)}, nil
+	return &upConn{Conn: c, in: make([]byte, 0, 64<<10)}, false, nil
 }
 
 func (p *pool) put(u *upConn) {
@@ -85,41 +87,65 @@ func serveConn(c net.Conn, backs []string, pools []pool, next *atomic.Uint64) {
 		}
 		in = in[:copy(in, in[end:])]
 		back := int(next.Add(1) % uint64(len(backs)))
-		u, err := pools[back].get(backs[back])
-		if err != nil {
+		var res result
+		for fresh := false; ; fresh = true {
+			u, reused, err := pools[back].get(backs[back], fresh)
+			if err != nil {
+				res = failed
+				break
+			}
+			out, res = exchange(c, u, req, out, r.closeAfter)
+			if res == answered {
+				pools[back].put(u)
+			} else {
+				_ = u.Close()
+			}
+			// A kept connection the backend closed while it was
+			// idle: the request goes again on a new one.
+			if res != stale || !reused {
+				break
+			}
+		}
+		switch res {
+		case stale, failed:
 			_, _ = c.Write(appendRefusal(out[:0], http.StatusBadGateway))
 			return
+		case cut:
+			return
 		}
-		var answered, reusable bool
-		out, answered, reusable = exchange(c, u, req, out, r.closeAfter)
-		if reusable {
-			pools[back].put(u)
-		} else {
-			_ = u.Close()
-		}
-		if !answered || r.closeAfter {
+		if r.closeAfter {
 			return
 		}
 	}
 }
 
-// exchange sends req on u and relays the answer to c. answered is false
-// when the client's connection must close; reusable says u may serve again.
-func exchange(c net.Conn, u *upConn, req, out []byte, closeClient bool) (_ []byte, answered, reusable bool) {
+// result is how an exchange ended.
+type result uint8
+
+const (
+	answered result = iota // the answer went whole; u may serve again
+	spent                  // the answer went whole; u may not serve again
+	stale                  // u failed before any byte of an answer came
+	failed                 // u failed or answered badly; nothing was sent
+	cut                    // part of the answer went, then a side failed
+)
+
+// exchange sends req on u and relays the answer to c.
+func exchange(c net.Conn, u *upConn, req, out []byte, closeClient bool) ([]byte, result) {
 	if _, err := u.Write(req); err != nil {
-		_, _ = c.Write(appendRefusal(out[:0], http.StatusBadGateway))
-		return out, false, false
+		return out, stale
 	}
 	end := -1
 	for end < 0 {
 		if len(u.in) == cap(u.in) {
-			_, _ = c.Write(appendRefusal(out[:0], http.StatusBadGateway))
-			return out, false, false
+			return out, failed
 		}
 		n, err := u.Read(u.in[len(u.in):cap(u.in)])
 		if err != nil {
-			_, _ = c.Write(appendRefusal(out[:0], http.StatusBadGateway))
-			return out, false, false
+			if len(u.in) == 0 {
+				return out, stale
+			}
+			return out, failed
 		}
 		u.in = u.in[:len(u.in)+n]
 		end = headEnd(u.in)
@@ -127,8 +153,7 @@ func exchange(c net.Conn, u *upConn, req, out []byte, closeClient bool) (_ []byt
 	var r response
 	out, r = appendResponse(out[:0], u.in[:end], currentDate(), closeClient)
 	if r.bodyLen < 0 {
-		_, _ = c.Write(appendRefusal(out[:0], http.StatusBadGateway))
-		return out, false, false
+		return out, failed
 	}
 	u.in = u.in[:copy(u.in, u.in[end:])]
 	for remain := r.bodyLen; ; {
@@ -137,15 +162,18 @@ func exchange(c net.Conn, u *upConn, req, out []byte, closeClient bool) (_ []byt
 		u.in = u.in[:copy(u.in, u.in[k:])]
 		remain -= k
 		if _, err := c.Write(out); err != nil {
-			return out, false, false
+			return out, cut
 		}
 		out = out[:0]
-		if remain == 0 {
-			return out, true, !r.upClose && len(u.in) == 0
+		switch {
+		case remain == 0 && (r.upClose || len(u.in) > 0):
+			return out, spent
+		case remain == 0:
+			return out, answered
 		}
 		n, err := u.Read(u.in[:cap(u.in)])
 		if err != nil {
-			return out, false, false
+			return out, cut
 		}
 		u.in = u.in[:n]
 	}

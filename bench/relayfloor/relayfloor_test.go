@@ -23,10 +23,16 @@ func TestMain(m *testing.M) { os.Exit(testbed.Run(m)) }
 // startRelay runs the relay binary in mode before two fresh backends and
 // returns its address and the backends.
 func startRelay(t *testing.T, mode string) (string, []*testbed.Backend) {
+	return startRelayIdle(t, mode, 0)
+}
+
+// startRelayIdle is startRelay with backends that close keep-alive
+// connections idle for idle (0: the backend's default).
+func startRelayIdle(t *testing.T, mode string, idle time.Duration) (string, []*testbed.Backend) {
 	t.Helper()
 	bin := testbed.Binary(t, "github.com/jetwayhq/jetway/bench/relayfloor")
-	b1 := testbed.StartBackend(t, testbed.BackendOptions{Name: "b1"})
-	b2 := testbed.StartBackend(t, testbed.BackendOptions{Name: "b2"})
+	b1 := testbed.StartBackend(t, testbed.BackendOptions{Name: "b1", IdleTimeout: idle})
+	b2 := testbed.StartBackend(t, testbed.BackendOptions{Name: "b2", IdleTimeout: idle})
 	addr := testbed.FreePort(t)
 	// A collection after every small allocation: a descriptor the loop
 	// uses but no Go value holds would be closed by a finalizer.
@@ -167,6 +173,30 @@ func TestRelayBackendGone(t *testing.T) {
 			}
 			if bad != 2 || good != 2 {
 				t.Errorf("%d answers 502 and %d 200 of 4 with one of two backends dead; want 2 and 2", bad, good)
+			}
+		})
+	}
+}
+
+// TestRelayStaleKeepAlive checks that a kept upstream connection the
+// backend closed while idle never costs a client a 502.
+func TestRelayStaleKeepAlive(t *testing.T) {
+	for _, mode := range modes {
+		t.Run(mode, func(t *testing.T) {
+			addr, _ := startRelayIdle(t, mode, 100*time.Millisecond)
+			for i := range 6 {
+				if i > 0 {
+					time.Sleep(300 * time.Millisecond) // the backends close the kept connections
+				}
+				resp, err := http.Get("http://" + addr + "/")
+				if err != nil {
+					t.Fatal(err)
+				}
+				_, _ = io.Copy(io.Discard, resp.Body)
+				resp.Body.Close()
+				if resp.StatusCode != http.StatusOK {
+					t.Fatalf("request %d after the backends closed idle connections: status %d; want 200", i+1, resp.StatusCode)
+				}
 			}
 		})
 	}
