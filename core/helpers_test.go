@@ -90,6 +90,19 @@ func backend(t testing.TB, h http.HandlerFunc) string {
 	return strings.TrimPrefix(s.URL, "http://")
 }
 
+// serveOn runs srv on a new 127.0.0.1 listener until the test ends and
+// returns its host:port.
+func serveOn(t testing.TB, srv *http.Server) string {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	go srv.Serve(ln)
+	t.Cleanup(func() { srv.Close() })
+	return ln.Addr().String()
+}
+
 // named is a handler answering with its name.
 func named(name string) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {

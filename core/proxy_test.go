@@ -268,13 +268,7 @@ routes:
 func TestProxyStaleKeepaliveNeverReachesClient(t *testing.T) {
 	// The backend closes idle keep-alive connections after 50 ms; with one
 	// node and no retries, a GET after the close must still succeed.
-	srv := &http.Server{Handler: named("a"), IdleTimeout: 50 * time.Millisecond}
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	go srv.Serve(ln)
-	t.Cleanup(func() { srv.Close() })
+	addr := serveOn(t, &http.Server{Handler: named("a"), IdleTimeout: 50 * time.Millisecond})
 	_, base := startGateway(t, fmt.Sprintf(`
 upstreams:
   - id: u1
@@ -282,7 +276,7 @@ upstreams:
     retries: 0
 routes:
   - {id: r1, uri: /*, upstream_id: u1}
-`, ln.Addr().String()))
+`, addr))
 	c := &http.Client{}
 	for i := range 5 {
 		status, body, _ := get(t, c, base+"/")
@@ -300,12 +294,7 @@ func TestProxyKeepalivePoolRequests(t *testing.T) {
 			conns.Add(1)
 		}
 	}}
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	go srv.Serve(ln)
-	t.Cleanup(func() { srv.Close() })
+	addr := serveOn(t, srv)
 	_, base := startGateway(t, fmt.Sprintf(`
 upstreams:
   - id: u1
@@ -313,7 +302,7 @@ upstreams:
     keepalive_pool: {size: 4, idle_timeout: 30, requests: 3}
 routes:
   - {id: r1, uri: /*, upstream_id: u1}
-`, ln.Addr().String()))
+`, addr))
 	c := &http.Client{}
 	for range 9 {
 		if status, _, _ := get(t, c, base+"/"); status != 200 {
