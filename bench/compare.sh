@@ -11,7 +11,7 @@
 #                              [--warmup 1s] [--out FILE] [--targets LIST]
 #                              [--proxy-cpu N] [--load-cpu N]
 #                              [--backend-bin PATH] [--jetway-bin PATH]
-#                              [--jetway-types LIST]
+#                              [--jetway-types LIST] [--jetway-base REV]
 set -euo pipefail
 
 readonly ORIG_ARGS=("$@")
@@ -27,6 +27,7 @@ LOAD_CPU=1
 BACKEND_BIN=""
 JETWAY_BIN=""
 JETWAY_TYPES=""
+JETWAY_BASE=""
 
 readonly BACKEND1=127.0.0.1:19001
 readonly BACKEND2=127.0.0.1:19002
@@ -39,6 +40,8 @@ readonly FLOORS="floor-parked floor-blocking floor-goroutine"
 # --jetway-types: one Jetway per balancer type, on consecutive ports.
 readonly JETWAY_TYPES_PORT=19090
 readonly BALANCER_TYPES="roundrobin chash least_conn ewma random p2c"
+# --jetway-base: the Jetway built from another commit.
+readonly JETWAY_BASE_ADDR=127.0.0.1:19088
 
 usage() {
 	cat <<'EOF'
@@ -60,6 +63,9 @@ Usage: bash bench/compare.sh [options]
                     type in L (comma-separated: roundrobin, chash,
                     least_conn, ewma, random, p2c), each a target of its own
                     named jetway-TYPE; chash hashes remote_addr
+  --jetway-base REV also run Jetway built from git revision REV, as the
+                    target jetway-base; the report then gives each Jetway's
+                    CPU per request against it, round by round
   -h, --help        this text
 EOF
 }
@@ -104,6 +110,7 @@ while [ $# -gt 0 ]; do
 	--backend-bin) BACKEND_BIN=$val ;;
 	--jetway-bin) JETWAY_BIN=$val ;;
 	--jetway-types) JETWAY_TYPES=$val ;;
+	--jetway-base) JETWAY_BASE=$val ;;
 	*) die "unknown option: $arg (see --help)" ;;
 	esac
 	shift
@@ -298,6 +305,13 @@ for addr in $BACKEND1 $BACKEND2 $NGINX_ADDR $HAPROXY_ADDR "${JETWAY_AT[@]}"; do
 	! port_busy "$addr" || die "$addr is already in use"
 done
 
+declare -A JETWAY_BIN_OF=() # Jetway target -> binary, where not JETWAY_BIN
+if [ -n "$JETWAY_BASE" ]; then
+	want_target jetway || die "--jetway-base needs the jetway target"
+	BASE_REV=$(git -C "$ROOT" rev-parse --short "$JETWAY_BASE^{commit}" 2>/dev/null) || die "--jetway-base: no commit '$JETWAY_BASE'"
+	JETWAYS+=(jetway-base)
+	JETWAY_AT[jetway-base]=$JETWAY_BASE_ADDR
+fi
 NOTES=()
 if [ -z "$BACKEND_BIN" ]; then
 	log "building jetway-backend"
@@ -309,6 +323,14 @@ fi
 if [ ${#WANT_FLOORS[@]} -gt 0 ]; then
 	log "building relayfloor"
 	go build -trimpath -o "$WORK/relayfloor" ./bench/relayfloor || die "building ./bench/relayfloor failed"
+fi
+
+if [ -n "$JETWAY_BASE" ]; then
+	log "building jetway at $BASE_REV"
+	mkdir -p "$WORK/base-src"
+	git -C "$ROOT" archive --format=tar "$BASE_REV" | tar -x -C "$WORK/base-src" || die "git archive $BASE_REV failed"
+	(cd "$WORK/base-src" && go build -trimpath -o "$WORK/jetway-base" ./cmd/jetway) || die "building jetway at $BASE_REV failed"
+	JETWAY_BIN_OF[jetway-base]=$WORK/jetway-base
 fi
 
 if want_target jetway && [ -z "$JETWAY_BIN" ]; then
@@ -348,9 +370,9 @@ fi
 if want_target jetway; then
 	for j in "${JETWAYS[@]}"; do
 		typ=roundrobin
-		[ "$j" = jetway ] || typ=${j#jetway-}
+		case $j in jetway | jetway-base) ;; *) typ=${j#jetway-} ;; esac
 		fill bench/jetway.yaml.tmpl "$WORK/$j.yaml" "${JETWAY_AT[$j]}" "$typ"
-		start "$j" env GOMAXPROCS=1 taskset -c "$PROXY_CPU" "$JETWAY_BIN" run -c "$WORK/$j.yaml"
+		start "$j" env GOMAXPROCS=1 taskset -c "$PROXY_CPU" "${JETWAY_BIN_OF[$j]:-$JETWAY_BIN}" run -c "$WORK/$j.yaml"
 		if ! wait_ready "$j" "${PID[$j]}" "http://${JETWAY_AT[$j]}/"; then
 			NOTES+=("$j was not measured: it did not start and answer 200 at http://${JETWAY_AT[$j]}/ (last log line: \`$(tail -n1 "$WORK/$j.log")\`).")
 			unset "JETWAY_AT[$j]"
@@ -568,7 +590,7 @@ report() {
 	echo "$warm. Proxy core: CPU $PROXY_CPU, one worker per proxy. Load core:"
 	echo "CPU $LOAD_CPU, wrk and both backends."
 	echo
-	awk -F'\t' -v tck="$CLK_TCK" -v order="${ACTIVE[*]}" -v inprocs="$IRQ_IN_PROCS" '
+	awk -F'\t' -v tck="$CLK_TCK" -v order="${ACTIVE[*]}" -v inprocs="$IRQ_IN_PROCS" -v base="${BASE_REV:-}" '
 	function pos(x) { return x > 0 ? x : 0 }
 	function median(s,    n, v, i, j, x) {
 		n = split(s, v, " ")
@@ -618,6 +640,27 @@ report() {
 				t, mr[t], median(p50[t]), median(p99[t]), c, c100, cp, r, vn, vp, vd, median(lb[t]), err[t],
 				noisy[t], split(rps[t], tmp, " ")
 		}
+		# Each Jetway against the one built from --jetway-base, round by
+		# round, as with nginx above.
+		if ("jetway-base" in mc) {
+			print ""
+			for (i = 1; i <= n; i++) {
+				t = ts[i]
+				if (t !~ /^jetway/ || t == "jetway-base") continue
+				s = ""; m = 0; below = 0
+				for (k in cr) {
+					split(k, kk, SUBSEP)
+					if (kk[1] != t || !(("jetway-base", kk[2]) in cr) || cr["jetway-base", kk[2]] <= 0) continue
+					x = cr[k] / cr["jetway-base", kk[2]]
+					s = s " " x; below += (x < 1)
+					if (m == 0 || x < lo) lo = x
+					if (m == 0 || x > hi) hi = x
+					m++
+				}
+				if (m > 0)
+					printf "- **%s against jetway-base (commit %s):** CPU per request, round by round: median %.3f (%.3f–%.3f), lower in %d of %d rounds.\n", t, base, median(s), lo, hi, below, m
+			}
+		}
 	}' "$RUNS"
 	echo
 	for note in "${NOTES[@]}"; do echo "- **Note:** $note"; done
@@ -644,6 +687,7 @@ report() {
 	echo "- wrk: $(first_line wrk -v)"
 	if command -v go >/dev/null; then echo "- Go: $(go version)"; fi
 	echo "- Jetway: commit $JETWAY_REV"
+	if [ -n "${BASE_REV:-}" ]; then echo "- jetway-base: commit $BASE_REV"; fi
 	echo "- Date: $START_DATE"
 	echo
 	echo "## Command"
