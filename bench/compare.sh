@@ -559,8 +559,15 @@ measure() {
 
 START_DATE=$(date -u '+%Y-%m-%d %H:%M:%S UTC')
 log "targets: ${ACTIVE[*]}; $ROUNDS rounds of $DURATION (warm-up $WARMUP), $CONNECTIONS connections"
+# Odd rounds run the targets in order, even rounds in reverse: no target
+# always runs right after the same other one.
 for r in $(seq "$ROUNDS"); do
-	for t in "${ACTIVE[@]}"; do
+	order=("${ACTIVE[@]}")
+	if ((r % 2 == 0)); then
+		order=()
+		for ((i = ${#ACTIVE[@]} - 1; i >= 0; i--)); do order+=("${ACTIVE[i]}"); done
+	fi
+	for t in "${order[@]}"; do
 		measure "$r" "$t"
 	done
 done
