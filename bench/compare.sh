@@ -4,8 +4,9 @@
 #
 # Layout (see bench/README.md): two backends and wrk share the load core;
 # each proxy runs alone on the proxy core with one worker. Rounds are
-# interleaved (direct, nginx, haproxy, jetway per round) and the report gives
-# the median per target, with the proxy's own CPU time per request.
+# interleaved (direct, nginx, haproxy, jetway per round, in reverse order
+# every other round) and the report gives the median per target, with the
+# proxy's own CPU time per request.
 #
 # Usage: bash bench/compare.sh [--duration 10s] [--rounds 5] [--connections 64]
 #                              [--warmup 1s] [--out FILE] [--targets LIST]

@@ -44,9 +44,6 @@ var lockAllowed = map[string]string{
 // or select on a channel (the runtime locks the channel), but those in
 // lockAllowed.
 func TestRequestPathTakesNoLock(t *testing.T) {
-	if testing.Short() {
-		t.Skip("type-checks the whole program")
-	}
 	cfg := &packages.Config{Mode: packages.LoadAllSyntax}
 	pkgs, err := packages.Load(cfg, module+"/cmd/jetway")
 	if err != nil {

@@ -23,7 +23,7 @@ type loop struct {
 	ln     *net.TCPListener
 	lnFile *os.File
 	rc     syscall.RawConn // the epoll descriptor, parked on (park)
-	epFile *os.File
+	epFile *os.File        // rc's file, held so no finalizer closes it
 
 	backs  []unix.SockaddrInet4
 	next   int
