@@ -39,6 +39,10 @@ type HTTP struct {
 	ReadHeaderTimeout Seconds `yaml:"read_header_timeout"`
 	// IdleTimeout closes a keep-alive client connection idle this long.
 	IdleTimeout Seconds `yaml:"idle_timeout"`
+	// Engine is how client connections are served: "goroutines" (a
+	// goroutine per connection from accept on) or "loop" (event loops,
+	// one per CPU, hold each connection until its first bytes arrive).
+	Engine string `yaml:"engine"`
 }
 
 // Control configures the Control API listener.

@@ -9,6 +9,7 @@ const (
 	DefaultMaxRequestLineBytes = 8192
 	DefaultReadHeaderTimeout   = Seconds(60)
 	DefaultIdleTimeout         = Seconds(60)
+	DefaultEngine              = EngineGoroutines
 	DefaultDrainTimeout        = Seconds(10)
 	DefaultLogLevel            = "info"
 	DefaultControlListen       = "127.0.0.1:9090"
@@ -101,6 +102,7 @@ func ApplyDefaults(c *Config) {
 	d.int(&g.HTTP.MaxRequestLineBytes, "gateway.http.max_request_line_bytes", DefaultMaxRequestLineBytes)
 	d.seconds(&g.HTTP.ReadHeaderTimeout, "gateway.http.read_header_timeout", DefaultReadHeaderTimeout)
 	d.seconds(&g.HTTP.IdleTimeout, "gateway.http.idle_timeout", DefaultIdleTimeout)
+	d.string(&g.HTTP.Engine, "gateway.http.engine", DefaultEngine)
 	d.string(&g.Control.Listen, "gateway.control.listen", DefaultControlListen)
 	d.seconds(&g.DrainTimeout, "gateway.drain_timeout", DefaultDrainTimeout)
 	d.string(&g.Log.Level, "gateway.log.level", DefaultLogLevel)

@@ -8,6 +8,12 @@ const (
 	maxMaxRequestLineBytes = 1 << 20
 )
 
+// The gateway.http.engine values.
+const (
+	EngineGoroutines = "goroutines"
+	EngineLoop       = "loop"
+)
+
 // logLevels are the accepted gateway.log.level values.
 var logLevels = []string{"debug", "info", "warn", "error"}
 
@@ -23,6 +29,7 @@ func (v *validator) gateway() {
 	v.between("gateway.http.max_request_line_bytes", g.HTTP.MaxRequestLineBytes, minMaxRequestLineBytes, maxMaxRequestLineBytes)
 	v.positive("gateway.http.read_header_timeout", g.HTTP.ReadHeaderTimeout)
 	v.positive("gateway.http.idle_timeout", g.HTTP.IdleTimeout)
+	v.oneOf("gateway.http.engine", g.HTTP.Engine, EngineGoroutines, EngineLoop)
 	if g.Control.Listen != "" {
 		if msg := validListen(g.Control.Listen); msg != "" {
 			v.errf("gateway.control.listen", "%s", msg)

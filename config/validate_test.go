@@ -23,11 +23,12 @@ func TestValidateProblems(t *testing.T) {
 			"gateway.http.listen[2]: host must be an IP address or a host name",
 			`gateway.http.listen[4]: duplicate ":80" (also [3])`,
 		}},
-		{"gateway limits", "gateway:\n  http: {max_header_bytes: 1023, max_request_line_bytes: 1048577, read_header_timeout: 0, idle_timeout: -1}\n  drain_timeout: 0\n  log: {level: trace}", []string{
+		{"gateway limits", "gateway:\n  http: {max_header_bytes: 1023, max_request_line_bytes: 1048577, read_header_timeout: 0, idle_timeout: -1, engine: threads}\n  drain_timeout: 0\n  log: {level: trace}", []string{
 			"gateway.http.max_header_bytes: must be 1024..1048576",
 			"gateway.http.max_request_line_bytes: must be 256..1048576",
 			"gateway.http.read_header_timeout: must be > 0",
 			"gateway.http.idle_timeout: must be > 0",
+			`gateway.http.engine: must be one of goroutines, loop (got "threads")`,
 			"gateway.drain_timeout: must be > 0",
 			`gateway.log.level: must be one of debug, info, warn, error (got "trace")`,
 		}},

@@ -4,6 +4,7 @@ import (
 	"net"
 	"net/netip"
 	"runtime"
+	"time"
 )
 
 // frontListener hands fasthttp client connections wrapped in frontConn.
@@ -24,8 +25,12 @@ func (l *frontListener) Accept() (net.Conn, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &frontConn{lazyConn: lazyConn{Conn: rawSock(c)}, scan: newFrontScan(l.limits),
-		peer: peerAddr(c.RemoteAddr())}, nil
+	return newFrontConn(c, l.limits, peerAddr(c.RemoteAddr())), nil
+}
+
+// newFrontConn wraps client connection c from peer for the front door.
+func newFrontConn(c net.Conn, l frontDoorLimits, peer netip.Addr) *frontConn {
+	return &frontConn{lazyConn: lazyConn{Conn: rawSock(c)}, scan: newFrontScan(l), peer: peer}
 }
 
 // frontConn is a client connection whose bytes pass frontScan on their way
@@ -45,6 +50,31 @@ type frontConn struct {
 	opaque bool // a tunnel: bytes pass unscanned
 	// answered: bytes were written since the last read.
 	answered bool
+	// by, when set, is when the first request's head is due: a
+	// connection an event loop held has had part of the header timeout
+	// already (bound).
+	by time.Time
+}
+
+// bound makes the first request's head due by t at the latest, whatever
+// read deadline the server sets before the head is in.
+func (c *frontConn) bound(t time.Time) { c.by = t }
+
+// SetReadDeadline sets the read deadline lazily, no later than by while
+// the first head is due.
+func (c *frontConn) SetReadDeadline(t time.Time) error {
+	if !c.by.IsZero() && (t.IsZero() || t.After(c.by)) {
+		t = c.by
+	}
+	return c.lazyConn.SetReadDeadline(t)
+}
+
+// SetDeadline sets both deadlines lazily, the read one as SetReadDeadline.
+func (c *frontConn) SetDeadline(t time.Time) error {
+	if err := c.SetReadDeadline(t); err != nil {
+		return err
+	}
+	return c.SetWriteDeadline(t)
 }
 
 // Write writes to the connection, marking it answered.
@@ -80,7 +110,11 @@ func (c *frontConn) Read(p []byte) (int, error) {
 	}
 	n, err := c.Conn.Read(p)
 	if n > 0 && !c.opaque {
-		if ok, f := c.scan.scan(p[:n]); f != fdOK {
+		ok, f := c.scan.scan(p[:n])
+		if !c.by.IsZero() && c.scan.pastHead() {
+			c.by = time.Time{}
+		}
+		if f != fdOK {
 			c.fault = f
 			c.held = append([]byte(nil), p[ok:n]...)
 			if ok == 0 {

@@ -166,6 +166,10 @@ func (s *frontScan) next() {
 	s.state, s.fresh, s.line, s.cr = scanRequestLine, true, 0, false
 }
 
+// pastHead reports whether the head of the current request has passed:
+// the scan is in its body, or between requests.
+func (s *frontScan) pastHead() bool { return s.fresh || s.state > scanSection }
+
 // lineEnd finds the LF ending the current line in b[i:]. It returns the
 // index past the LF and the line's length without LF and whether its last
 // byte is CR, or, without LF in b, adds b[i:] to the line and returns

@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"net"
 	"reflect"
+	"runtime"
 	"sync"
 	"sync/atomic"
 
@@ -51,7 +52,8 @@ type Gateway struct {
 
 	mu        sync.Mutex // serializes Apply, Start and Shutdown
 	servers   []*fasthttp.Server
-	listeners []net.Listener
+	listeners []net.Listener // each bound one, then what its server serves
+	loops     []*loopGroup   // the loop engine's, per listener
 	serveWG   sync.WaitGroup
 	started   bool
 	stopping  atomic.Bool
@@ -122,18 +124,39 @@ func (g *Gateway) Start() error {
 		}
 		lns = append(lns, ln)
 	}
-	for _, ln := range lns {
+	served := make([]net.Listener, len(lns))
+	for i, ln := range lns {
+		served[i] = frontDoorListen(ln, s.limits)
+		if s.http.Engine != config.EngineLoop {
+			continue
+		}
+		h := newHandoffListener(ln.Addr())
+		lg, err := startLoops(ln, runtime.GOMAXPROCS(0), h, s.limits, s.readHeaderTimeout)
+		if err != nil {
+			for _, lg := range g.loops {
+				lg.stop()
+			}
+			g.loops = nil
+			for _, l := range lns {
+				_ = l.Close()
+			}
+			return fmt.Errorf("serving %s: %w", ln.Addr(), err)
+		}
+		g.loops = append(g.loops, lg)
+		served[i] = h
+	}
+	for i, ln := range lns {
 		srv := g.newServer(s)
 		g.servers = append(g.servers, srv)
-		g.listeners = append(g.listeners, ln)
+		g.listeners = append(g.listeners, ln, served[i])
 		g.serveWG.Add(1)
 		go func() {
 			defer g.serveWG.Done()
-			if err := srv.Serve(frontDoorListen(ln, s.limits)); err != nil && !g.stopping.Load() {
+			if err := srv.Serve(served[i]); err != nil && !g.stopping.Load() {
 				g.log.Error("serving", "addr", ln.Addr().String(), "err", err)
 			}
 		}()
-		g.log.Info("listening", "addr", ln.Addr().String())
+		g.log.Info("listening", "addr", ln.Addr().String(), "engine", s.http.Engine)
 	}
 	g.started = true
 	return nil
@@ -143,9 +166,9 @@ func (g *Gateway) Start() error {
 func (g *Gateway) Addrs() []net.Addr {
 	g.mu.Lock()
 	defer g.mu.Unlock()
-	out := make([]net.Addr, len(g.listeners))
-	for i, ln := range g.listeners {
-		out[i] = ln.Addr()
+	out := make([]net.Addr, 0, len(g.listeners)/2)
+	for i := 0; i < len(g.listeners); i += 2 {
+		out = append(out, g.listeners[i].Addr())
 	}
 	return out
 }
@@ -154,10 +177,15 @@ func (g *Gateway) Addrs() []net.Addr {
 // until ctx ends, then closes what is left.
 func (g *Gateway) Shutdown(ctx context.Context) error {
 	g.mu.Lock()
-	servers, listeners := g.servers, g.listeners
-	g.servers, g.listeners = nil, nil
+	servers, listeners, loops := g.servers, g.listeners, g.loops
+	g.servers, g.listeners, g.loops = nil, nil, nil
 	g.stopping.Store(true)
 	g.mu.Unlock()
+	// The loops stop first, so that no connection is handed to a server
+	// already shut down.
+	for _, lg := range loops {
+		lg.stop()
+	}
 	errs := make([]error, len(servers))
 	var wg sync.WaitGroup
 	for i, srv := range servers {

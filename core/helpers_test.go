@@ -26,12 +26,17 @@ func testLogger(t testing.TB) *slog.Logger {
 	return slog.New(slog.NewTextHandler(io.Discard, nil))
 }
 
-// mustParse parses a YAML config or fails the test.
+// mustParse parses a YAML config or fails the test. JETWAY_TEST_ENGINE
+// names the gateway.http.engine of configs that leave it out, so the suite
+// can run on either engine.
 func mustParse(t testing.TB, yaml string) *config.Config {
 	t.Helper()
 	cfg, err := config.Parse("test.yaml", []byte(yaml))
 	if err != nil {
 		t.Fatalf("config:\n%v\n---\n%s", err, yaml)
+	}
+	if e := os.Getenv("JETWAY_TEST_ENGINE"); e != "" && !strings.Contains(yaml, "engine:") {
+		cfg.Gateway.HTTP.Engine = e
 	}
 	return cfg
 }
@@ -71,6 +76,38 @@ func startGatewayWith(t testing.TB, opts Options, yaml string) (*Gateway, string
 		_ = g.Shutdown(ctx)
 	})
 	return g, "http://" + addr
+}
+
+// startHeaderTimed starts a gateway on engine (the suite's when "") with
+// the given header timeout in front of one backend, and returns its
+// address.
+func startHeaderTimed(t *testing.T, engine, headerTimeout string) (*Gateway, string) {
+	t.Helper()
+	a := backend(t, named("a"))
+	g := New(Options{Logger: testLogger(t)})
+	addr := closedAddr(t)
+	e := ""
+	if engine != "" {
+		e = "\n    engine: " + engine
+	}
+	if err := g.Apply(mustParse(t, fmt.Sprintf(`
+gateway:
+  http:
+    listen: [%q]
+    read_header_timeout: %s%s
+upstreams:
+  - id: u1
+    nodes: {%q: 1}
+routes:
+  - {id: r1, uri: /*, upstream_id: u1}
+`, addr, headerTimeout, e, a))); err != nil {
+		t.Fatal(err)
+	}
+	if err := g.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { shutdownNow(g) })
+	return g, addr
 }
 
 // reapply applies yaml to a started gateway, keeping its listen address.

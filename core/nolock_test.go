@@ -31,8 +31,10 @@ var lockCalls = []string{
 // why. An entry that no longer locks is an error too, so the list stays
 // true.
 var lockAllowed = map[string]string{
-	"(*github.com/jetwayhq/jetway/core.namedPools).get": "only on the first request for a TLS server name: later ones read an immutable map",
-	"(*github.com/jetwayhq/jetway/core.mirror).offer":   "a route with request-mirror hands the copy to a mirror worker over a channel, without blocking",
+	"(*github.com/jetwayhq/jetway/core.namedPools).get":          "only on the first request for a TLS server name: later ones read an immutable map",
+	"(*github.com/jetwayhq/jetway/core.mirror).offer":            "a route with request-mirror hands the copy to a mirror worker over a channel, without blocking",
+	"(*github.com/jetwayhq/jetway/core.handoffListener).Accept":  "the loop engine's listener: once per connection, not per request, the server takes a connection an event loop hands over",
+	"(*github.com/jetwayhq/jetway/core.handoffListener).Close$1": "the loop engine's listener, closed at shutdown",
 }
 
 // TestRequestPathTakesNoLock builds jetway's call graph (rapid type

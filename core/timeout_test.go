@@ -12,26 +12,7 @@ import (
 )
 
 func TestSlowlorisConnectionIsClosed(t *testing.T) {
-	a := backend(t, named("a"))
-	g := New(Options{Logger: testLogger(t)})
-	addr := closedAddr(t)
-	if err := g.Apply(mustParse(t, fmt.Sprintf(`
-gateway:
-  http:
-    listen: [%q]
-    read_header_timeout: 0.3
-upstreams:
-  - id: u1
-    nodes: {%q: 1}
-routes:
-  - {id: r1, uri: /*, upstream_id: u1}
-`, addr, a))); err != nil {
-		t.Fatal(err)
-	}
-	if err := g.Start(); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { shutdownNow(g) })
+	_, addr := startHeaderTimed(t, "", "0.3")
 
 	c, err := net.Dial("tcp", addr)
 	if err != nil {
