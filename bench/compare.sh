@@ -29,6 +29,7 @@ BACKEND_BIN=""
 JETWAY_BIN=""
 JETWAY_TYPES=""
 JETWAY_BASE=""
+JETWAY_ENGINE=""
 
 readonly BACKEND1=127.0.0.1:19001
 readonly BACKEND2=127.0.0.1:19002
@@ -67,6 +68,9 @@ Usage: bash bench/compare.sh [options]
   --jetway-base REV also run Jetway built from git revision REV, as the
                     target jetway-base; the report then gives each Jetway's
                     CPU per request against it, round by round
+  --jetway-engine E gateway.http.engine of the Jetway targets (goroutines or
+                    loop; default: Jetway's own, goroutines); jetway-base
+                    keeps its default
   -h, --help        this text
 EOF
 }
@@ -112,11 +116,13 @@ while [ $# -gt 0 ]; do
 	--jetway-bin) JETWAY_BIN=$val ;;
 	--jetway-types) JETWAY_TYPES=$val ;;
 	--jetway-base) JETWAY_BASE=$val ;;
+	--jetway-engine) JETWAY_ENGINE=$val ;;
 	*) die "unknown option: $arg (see --help)" ;;
 	esac
 	shift
 done
 
+case $JETWAY_ENGINE in "" | goroutines | loop) ;; *) die "--jetway-engine: want goroutines or loop, got '$JETWAY_ENGINE'" ;; esac
 [[ $DURATION =~ ^[1-9][0-9]*[sm]?$ ]] || die "--duration: want e.g. 10s or 1m, got '$DURATION'"
 [[ $WARMUP =~ ^[0-9]+[sm]?$ ]] || die "--warmup: want e.g. 1s or 0, got '$WARMUP'"
 [[ $ROUNDS =~ ^[1-9][0-9]*$ ]] || die "--rounds: want a positive integer, got '$ROUNDS'"
@@ -373,6 +379,9 @@ if want_target jetway; then
 		typ=roundrobin
 		case $j in jetway | jetway-base) ;; *) typ=${j#jetway-} ;; esac
 		fill bench/jetway.yaml.tmpl "$WORK/$j.yaml" "${JETWAY_AT[$j]}" "$typ"
+		if [ -n "$JETWAY_ENGINE" ] && [ "$j" != jetway-base ]; then
+			sed -i "s|^  http:$|  http:\n    engine: $JETWAY_ENGINE|" "$WORK/$j.yaml"
+		fi
 		start "$j" env GOMAXPROCS=1 taskset -c "$PROXY_CPU" "${JETWAY_BIN_OF[$j]:-$JETWAY_BIN}" run -c "$WORK/$j.yaml"
 		if ! wait_ready "$j" "${PID[$j]}" "http://${JETWAY_AT[$j]}/"; then
 			NOTES+=("$j was not measured: it did not start and answer 200 at http://${JETWAY_AT[$j]}/ (last log line: \`$(tail -n1 "$WORK/$j.log")\`).")
@@ -696,6 +705,7 @@ report() {
 	if command -v go >/dev/null; then echo "- Go: $(go version)"; fi
 	echo "- Jetway: commit $JETWAY_REV"
 	if [ -n "${BASE_REV:-}" ]; then echo "- jetway-base: commit $BASE_REV"; fi
+	if [ -n "$JETWAY_ENGINE" ]; then echo "- Jetway engine (gateway.http.engine): $JETWAY_ENGINE"; fi
 	echo "- Date: $START_DATE"
 	echo
 	echo "## Command"

@@ -34,10 +34,15 @@ func startJetway(t *testing.T, resources string) *jetway {
 }
 
 // write replaces the config file atomically (write + rename), as editors
-// and config management do.
+// and config management do. JETWAY_TEST_ENGINE, when set, is the
+// gateway.http.engine.
 func (j *jetway) write(t *testing.T, resources string) {
 	t.Helper()
-	body := fmt.Sprintf("gateway:\n  control:\n    listen: \"\"\n  http:\n    listen: [%q]\n", j.addr) + resources
+	body := fmt.Sprintf("gateway:\n  control:\n    listen: \"\"\n  http:\n    listen: [%q]\n", j.addr)
+	if e := os.Getenv("JETWAY_TEST_ENGINE"); e != "" {
+		body += "    engine: " + e + "\n"
+	}
+	body += resources
 	tmp := j.path + ".tmp"
 	if err := os.WriteFile(tmp, []byte(body), 0o644); err != nil {
 		t.Fatal(err)
