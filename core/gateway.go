@@ -52,7 +52,8 @@ type Gateway struct {
 
 	mu        sync.Mutex // serializes Apply, Start and Shutdown
 	servers   []*fasthttp.Server
-	listeners []net.Listener // each bound one, then what its server serves
+	listeners []net.Listener
+	served    []net.Listener // what each listener's server serves
 	loops     []*loopGroup   // the loop engine's, per listener
 	serveWG   sync.WaitGroup
 	started   bool
@@ -148,7 +149,8 @@ func (g *Gateway) Start() error {
 	for i, ln := range lns {
 		srv := g.newServer(s)
 		g.servers = append(g.servers, srv)
-		g.listeners = append(g.listeners, ln, served[i])
+		g.listeners = append(g.listeners, ln)
+		g.served = append(g.served, served[i])
 		g.serveWG.Add(1)
 		go func() {
 			defer g.serveWG.Done()
@@ -166,9 +168,9 @@ func (g *Gateway) Start() error {
 func (g *Gateway) Addrs() []net.Addr {
 	g.mu.Lock()
 	defer g.mu.Unlock()
-	out := make([]net.Addr, 0, len(g.listeners)/2)
-	for i := 0; i < len(g.listeners); i += 2 {
-		out = append(out, g.listeners[i].Addr())
+	out := make([]net.Addr, len(g.listeners))
+	for i, ln := range g.listeners {
+		out[i] = ln.Addr()
 	}
 	return out
 }
@@ -177,8 +179,8 @@ func (g *Gateway) Addrs() []net.Addr {
 // until ctx ends, then closes what is left.
 func (g *Gateway) Shutdown(ctx context.Context) error {
 	g.mu.Lock()
-	servers, listeners, loops := g.servers, g.listeners, g.loops
-	g.servers, g.listeners, g.loops = nil, nil, nil
+	servers, listeners, loops := g.servers, append(g.listeners, g.served...), g.loops
+	g.servers, g.listeners, g.served, g.loops = nil, nil, nil, nil
 	g.stopping.Store(true)
 	g.mu.Unlock()
 	// The loops stop first, so that no connection is handed to a server
