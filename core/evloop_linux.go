@@ -40,10 +40,9 @@ type evLoop struct {
 	handoff *handoffListener
 	limits  frontDoorLimits
 
-	held    map[int]*quietConn // by descriptor
-	quiet   []*quietConn       // held connections in accept order, so by deadline
-	timerAt time.Time          // the epoll descriptor's read deadline
-	fired   bool               // timerAt has passed: the deadline must move
+	held  map[int]*quietConn // by descriptor
+	quiet []*quietConn       // held connections in accept order, so by deadline
+	timer lazyTime           // the epoll descriptor's read deadline
 	// resumeAt, when set, is when the loop watches the listening socket
 	// again after accept4 failed (pauseAccept).
 	resumeAt time.Time
@@ -96,7 +95,7 @@ func (l *evLoop) run() {
 		err := l.rc.Read(l.waitFn)
 		switch {
 		case errors.Is(err, os.ErrDeadlineExceeded):
-			l.n, l.fired = 0, true
+			l.n = 0
 		case err != nil:
 			return
 		}
@@ -199,8 +198,9 @@ func (l *evLoop) release(c *quietConn) {
 	_ = unix.EpollCtl(l.ep, unix.EPOLL_CTL_DEL, c.fd, nil)
 }
 
-// expire closes the held connections whose time is up at now, and sets the
-// timer for the next, lazily as lazyConn moves deadlines.
+// expire closes the held connections whose time is up at now, and moves
+// the timer to the next thing due, lazily as lazyConn moves deadlines. A
+// timer that fired has passed, so it always moves (or is cleared).
 func (l *evLoop) expire(now time.Time) {
 	i := 0
 	for ; i < len(l.quiet); i++ {
@@ -229,21 +229,9 @@ func (l *evLoop) expire(now time.Time) {
 	if len(l.quiet) > 0 && (due.IsZero() || l.quiet[0].by.Before(due)) {
 		due = l.quiet[0].by
 	}
-	slack := deadlineSlack(l.timeout)
-	switch {
-	case due.IsZero() && !l.fired:
-		// A timer still set for a connection gone since only wakes
-		// the loop once, for nothing.
-		return
-	case due.IsZero():
-		l.timerAt = time.Time{}
-	case !l.fired && !l.timerAt.IsZero() && !l.timerAt.Before(due) && l.timerAt.Sub(due) <= slack:
-		return
-	default:
-		l.timerAt = due.Add(slack)
+	if l.timer.ask(due) {
+		_ = l.epFile.SetReadDeadline(l.timer.at)
 	}
-	l.fired = false
-	_ = l.epFile.SetReadDeadline(l.timerAt)
 }
 
 // close closes every held connection and the epoll descriptor.
