@@ -8,11 +8,11 @@ import (
 	"slices"
 	"sync"
 	"sync/atomic"
-	"syscall"
 	"time"
-	"unsafe"
 
 	"golang.org/x/sys/unix"
+
+	"github.com/jetwayhq/jetway/pollset"
 )
 
 // evLoop is one event loop of the loop engine (gateway.http.engine: loop).
@@ -22,27 +22,21 @@ import (
 // hands the connection to the listener's fasthttp server (handoff). A
 // connection that sends nothing within the header timeout is closed.
 //
-// The loop waits without blocking a thread: its epoll descriptor is itself
-// watched by the Go runtime's poller, so when the set holds no event the
-// loop's goroutine parks there like any goroutine waiting on a socket.
-// Timers are the epoll descriptor's read deadline.
+// The loop waits on a pollset.Set, parked in the Go runtime's poller like
+// any goroutine waiting on a socket, never blocking a thread; its timers
+// are the set's deadline.
 //
 // One goroutine runs the loop; only stop is touched from outside.
 type evLoop struct {
 	lfd     int // the listening socket (a copy of the listener's)
-	ep      int
-	epFile  *os.File // ep, watched by the runtime's poller; held so no finalizer closes it
-	rc      syscall.RawConn
-	waitFn  func(uintptr) bool
-	events  []unix.EpollEvent
-	n       int // events the last wait returned
+	set     *pollset.Set
 	timeout time.Duration
 	handoff *handoffListener
 	limits  frontDoorLimits
 
 	held  map[int]*quietConn // by descriptor
 	quiet []*quietConn       // held connections in accept order, so by deadline
-	timer lazyTime           // the epoll descriptor's read deadline
+	timer lazyTime           // the set's deadline
 	// resumeAt, when set, is when the loop watches the listening socket
 	// again after accept4 failed (pauseAccept).
 	resumeAt time.Time
@@ -62,28 +56,16 @@ const maxLoopEvents = 256
 
 // newEvLoop returns a loop accepting on lfd, which it does not own.
 func newEvLoop(lfd int, h *handoffListener, limits frontDoorLimits, timeout time.Duration) (*evLoop, error) {
-	ep, err := unix.EpollCreate1(unix.EPOLL_CLOEXEC)
+	set, err := pollset.New(maxLoopEvents)
 	if err != nil {
-		return nil, os.NewSyscallError("epoll_create1", err)
-	}
-	l := &evLoop{lfd: lfd, ep: ep, events: make([]unix.EpollEvent, maxLoopEvents),
-		timeout: timeout, handoff: h, limits: limits, held: make(map[int]*quietConn)}
-	if err := l.watchListener(); err != nil {
-		_ = unix.Close(ep)
-		return nil, os.NewSyscallError("epoll_ctl", err)
-	}
-	// The runtime's poller watches ep only if it is non-blocking when
-	// wrapped.
-	if err := unix.SetNonblock(ep, true); err != nil {
-		_ = unix.Close(ep)
-		return nil, os.NewSyscallError("fcntl", err)
-	}
-	l.epFile = os.NewFile(uintptr(ep), "epoll")
-	if l.rc, err = l.epFile.SyscallConn(); err != nil {
-		_ = l.epFile.Close()
 		return nil, err
 	}
-	l.waitFn = l.poll
+	l := &evLoop{lfd: lfd, set: set, timeout: timeout, handoff: h, limits: limits,
+		held: make(map[int]*quietConn)}
+	if err := l.watchListener(); err != nil {
+		_ = set.Close()
+		return nil, os.NewSyscallError("epoll_ctl", err)
+	}
 	return l, nil
 }
 
@@ -92,14 +74,11 @@ func newEvLoop(lfd int, h *handoffListener, limits frontDoorLimits, timeout time
 func (l *evLoop) run() {
 	defer l.close()
 	for !l.stop.Load() {
-		err := l.rc.Read(l.waitFn)
-		switch {
-		case errors.Is(err, os.ErrDeadlineExceeded):
-			l.n = 0
-		case err != nil:
+		evs, err := l.set.Wait()
+		if err != nil && !errors.Is(err, os.ErrDeadlineExceeded) {
 			return
 		}
-		for _, e := range l.events[:l.n] {
+		for _, e := range evs {
 			if int(e.Fd) == l.lfd {
 				l.accept()
 			} else if c := l.held[int(e.Fd)]; c != nil {
@@ -108,19 +87,6 @@ func (l *evLoop) run() {
 		}
 		l.expire(time.Now())
 	}
-}
-
-// poll is the RawConn.Read callback: it takes the events at hand, and asks
-// to park (false) when there are none.
-func (l *evLoop) poll(uintptr) bool {
-	n, _, e := syscall.RawSyscall6(syscall.SYS_EPOLL_PWAIT, uintptr(l.ep),
-		uintptr(unsafe.Pointer(&l.events[0])), uintptr(len(l.events)), 0, 0, 0)
-	if e != 0 {
-		l.n = 0
-		return e != syscall.EINTR
-	}
-	l.n = int(n)
-	return n > 0
 }
 
 // accept takes every waiting connection and holds it.
@@ -143,7 +109,7 @@ func (l *evLoop) accept() {
 		}
 		c := &quietConn{fd: fd, peer: sockaddrIP(sa), by: now.Add(l.timeout)}
 		ev := unix.EpollEvent{Events: unix.EPOLLIN | unix.EPOLLRDHUP | unix.EPOLLET, Fd: int32(fd)}
-		if err := unix.EpollCtl(l.ep, unix.EPOLL_CTL_ADD, fd, &ev); err != nil {
+		if err := unix.EpollCtl(l.set.FD(), unix.EPOLL_CTL_ADD, fd, &ev); err != nil {
 			_ = unix.Close(fd)
 			continue
 		}
@@ -164,7 +130,7 @@ const acceptPause = time.Second
 // pauseAccept stops watching the listening socket until acceptPause
 // from now.
 func (l *evLoop) pauseAccept(now time.Time) {
-	if err := unix.EpollCtl(l.ep, unix.EPOLL_CTL_DEL, l.lfd, nil); err == nil {
+	if err := unix.EpollCtl(l.set.FD(), unix.EPOLL_CTL_DEL, l.lfd, nil); err == nil {
 		l.resumeAt = now.Add(acceptPause)
 	}
 }
@@ -172,7 +138,7 @@ func (l *evLoop) pauseAccept(now time.Time) {
 // watchListener adds the listening socket to the loop's set.
 func (l *evLoop) watchListener() error {
 	ev := unix.EpollEvent{Events: unix.EPOLLIN | unix.EPOLLEXCLUSIVE, Fd: int32(l.lfd)}
-	return unix.EpollCtl(l.ep, unix.EPOLL_CTL_ADD, l.lfd, &ev)
+	return unix.EpollCtl(l.set.FD(), unix.EPOLL_CTL_ADD, l.lfd, &ev)
 }
 
 // handOff gives c, readable now, to the fasthttp server.
@@ -195,7 +161,7 @@ func (l *evLoop) handOff(c *quietConn) {
 func (l *evLoop) release(c *quietConn) {
 	c.gone = true
 	delete(l.held, c.fd)
-	_ = unix.EpollCtl(l.ep, unix.EPOLL_CTL_DEL, c.fd, nil)
+	_ = unix.EpollCtl(l.set.FD(), unix.EPOLL_CTL_DEL, c.fd, nil)
 }
 
 // expire closes the held connections whose time is up at now, and moves
@@ -230,7 +196,7 @@ func (l *evLoop) expire(now time.Time) {
 		due = l.quiet[0].by
 	}
 	if l.timer.ask(due) {
-		_ = l.epFile.SetReadDeadline(l.timer.at)
+		_ = l.set.SetDeadline(l.timer.at)
 	}
 }
 
@@ -242,7 +208,7 @@ func (l *evLoop) close() {
 		}
 	}
 	l.quiet, l.held = nil, nil
-	_ = l.epFile.Close()
+	_ = l.set.Close()
 }
 
 // wake makes run return once it has finished what it is doing. The loop
@@ -250,7 +216,7 @@ func (l *evLoop) close() {
 // progress.
 func (l *evLoop) wake() {
 	l.stop.Store(true)
-	_ = l.epFile.SetReadDeadline(time.Unix(1, 0))
+	_ = l.set.SetDeadline(time.Unix(1, 0))
 }
 
 // sockaddrIP is the IP address of an accepted peer, unmapped.

@@ -10,29 +10,28 @@ import (
 	"unsafe"
 
 	"golang.org/x/sys/unix"
+
+	"github.com/jetwayhq/jetway/pollset"
 )
 
 // loop is the event loop of the parked and blocking designs. One goroutine
 // runs it; nothing in it is shared.
 type loop struct {
-	ep   int
-	lfd  int // the listening socket
+	set  *pollset.Set // the parked design's
+	ep   int          // the epoll descriptor (set's, when parked)
+	lfd  int          // the listening socket
 	park bool
 	// The listener and the copy of its descriptor the loop accepts on:
 	// held so that no finalizer closes them.
 	ln     *net.TCPListener
 	lnFile *os.File
-	rc     syscall.RawConn // the epoll descriptor, parked on (park)
-	epFile *os.File        // rc's file, held so no finalizer closes it
 
 	backs  []unix.SockaddrInet4
 	next   int
-	conns  []*conn   // by descriptor
-	idle   [][]*conn // idle upstream connections, per backend
-	events []unix.EpollEvent
-	n      int    // events the last wait returned
-	req    []byte // the upstream request being built
-	waitFn func(uintptr) bool
+	conns  []*conn           // by descriptor
+	idle   [][]*conn         // idle upstream connections, per backend
+	events []unix.EpollEvent // the blocking design's
+	req    []byte            // the upstream request being built
 
 	date   []byte
 	dateAt int64 // the Unix second date was made for
@@ -63,7 +62,10 @@ type conn struct {
 
 // runLoop serves ln with the event loop until an error.
 func runLoop(ln *net.TCPListener, backs []string, park bool) error {
-	l := &loop{park: park, events: make([]unix.EpollEvent, 256), idle: make([][]*conn, len(backs))}
+	l := &loop{park: park, idle: make([][]*conn, len(backs))}
+	if !park {
+		l.events = make([]unix.EpollEvent, 256)
+	}
 	for _, b := range backs {
 		sa, err := sockaddr(b)
 		if err != nil {
@@ -79,59 +81,46 @@ func runLoop(ln *net.TCPListener, backs []string, park bool) error {
 	if err := unix.SetNonblock(l.lfd, true); err != nil {
 		return err
 	}
-	if l.ep, err = unix.EpollCreate1(unix.EPOLL_CLOEXEC); err != nil {
+	// The parked design's set is watched by the runtime's poller; the
+	// blocking design's is not, so that the runtime sees none of it.
+	if park {
+		if l.set, err = pollset.New(256); err != nil {
+			return err
+		}
+		l.ep = l.set.FD()
+	} else if l.ep, err = unix.EpollCreate1(unix.EPOLL_CLOEXEC); err != nil {
 		return os.NewSyscallError("epoll_create1", err)
 	}
 	if err := unix.EpollCtl(l.ep, unix.EPOLL_CTL_ADD, l.lfd, &unix.EpollEvent{Events: unix.EPOLLIN, Fd: int32(l.lfd)}); err != nil {
 		return os.NewSyscallError("epoll_ctl", err)
 	}
-	if park {
-		// The runtime's poller watches the epoll descriptor: it is
-		// readable while the set holds an event.
-		if err := unix.SetNonblock(l.ep, true); err != nil {
-			return err
-		}
-		l.epFile = os.NewFile(uintptr(l.ep), "epoll")
-		if l.rc, err = l.epFile.SyscallConn(); err != nil {
-			return err
-		}
-		l.waitFn = l.poll
-	}
 	for {
-		if err := l.wait(); err != nil {
+		evs, err := l.wait()
+		if err != nil {
 			return err
 		}
 		if now := time.Now(); now.Unix() != l.dateAt {
 			l.date, l.dateAt = dateLine(now), now.Unix()
 		}
-		for _, e := range l.events[:l.n] {
+		for _, e := range evs {
 			l.handle(e)
 		}
 	}
 }
 
-// wait fills l.events, l.n of them.
-func (l *loop) wait() error {
+// wait returns the next events.
+func (l *loop) wait() ([]unix.EpollEvent, error) {
 	if l.park {
-		return l.rc.Read(l.waitFn)
+		return l.set.Wait()
 	}
 	n, e := epollWait(l.ep, l.events, 0, true)
 	if n == 0 && e == 0 {
 		n, e = epollWait(l.ep, l.events, -1, false)
 	}
 	if e != 0 && e != unix.EINTR {
-		return os.NewSyscallError("epoll_pwait", e)
+		return nil, os.NewSyscallError("epoll_pwait", e)
 	}
-	l.n = n
-	return nil
-}
-
-// poll is the RawConn.Read callback of the parked design: it takes the
-// events at hand, and asks to park (false) when there are none.
-func (l *loop) poll(uintptr) bool {
-	n, e := epollWait(l.ep, l.events, 0, true)
-	l.n = n
-	return n > 0 || (e != 0 && e != unix.EINTR)
+	return l.events[:n], nil
 }
 
 // epollWait runs epoll_pwait; raw skips the runtime's system-call

@@ -1,0 +1,7 @@
+// Package pollset is an epoll set whose waits park in the Go runtime's
+// poller (Linux only). The set's own descriptor is watched by the runtime
+// like a socket: a wait with nothing ready parks the goroutine, so an
+// event loop built on a Set never blocks a thread in epoll_wait, and its
+// timers are the set's read deadline. Callers add and remove descriptors
+// with epoll_ctl on FD.
+package pollset
