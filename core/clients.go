@@ -7,6 +7,7 @@ import (
 	"maps"
 	"math"
 	"net"
+	"net/netip"
 	"sync"
 	"sync/atomic"
 	"syscall"
@@ -44,6 +45,11 @@ type nodeClient struct {
 	idle *atomic.Int64
 	// maxRequests is keepalive_pool.requests: requests per connection.
 	maxRequests int
+	// idleTimeout is keepalive_pool.idle_timeout.
+	idleTimeout time.Duration
+	// ap is the node's address when it is an IP literal, which the loop
+	// engine's event loops connect to themselves (loopserve).
+	ap netip.AddrPort
 }
 
 // clientPool holds the nodeClients of all snapshots. Control plane only.
@@ -56,7 +62,6 @@ func newClientPool() *clientPool {
 	return &clientPool{clients: make(map[clientKey]*nodeClient)}
 }
 
-// get returns the client for key, creating it on first use.
 // get returns the client for key, creating it on first use. sniByHost
 // makes the client keep one pool per TLS server name taken from the Host
 // each request sends.
@@ -72,12 +77,14 @@ func (p *clientPool) get(key clientKey, tlsConf *tls.Config, sniByHost bool) *no
 		idleMax:     key.size,
 		idle:        idle,
 		maxRequests: key.requests,
+		idleTimeout: key.idleTimeout,
 		hc:          newHostClient(key, tlsConf, idle),
 	}
 	if sniByHost {
 		c.byName = &namedPools{key: key, base: tlsConf, idle: idle}
 		c.byName.m.Store(&map[string]*fasthttp.HostClient{})
 	}
+	c.ap, _ = netip.ParseAddrPort(key.addr)
 	p.clients[key] = c
 	return c
 }

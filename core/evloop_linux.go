@@ -1,11 +1,11 @@
 package core
 
 import (
+	"context"
 	"errors"
 	"net"
 	"net/netip"
 	"os"
-	"slices"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -17,51 +17,79 @@ import (
 
 // evLoop is one event loop of the loop engine (gateway.http.engine: loop).
 // It accepts client connections on a listening socket that every loop of
-// the listener watches (EPOLLEXCLUSIVE wakes one of them) and holds each
-// new connection, with no goroutine, until its first bytes arrive; then it
-// hands the connection to the listener's fasthttp server (handoff). A
-// connection that sends nothing within the header timeout is closed.
+// the listener watches (EPOLLEXCLUSIVE wakes one of them) and serves them
+// itself while their requests are ones it can (loopserve): it reads each
+// head, routes it, and relays the exchange with a node over upstream
+// connections it keeps per node. At the first request it cannot serve, it
+// hands the connection, with the bytes read so far, to the listener's
+// fasthttp server (handoff), which serves it from then on.
 //
 // The loop waits on a pollset.Set, parked in the Go runtime's poller like
-// any goroutine waiting on a socket, never blocking a thread; its timers
-// are the set's deadline.
+// any goroutine waiting on a socket, never blocking a thread. Each
+// connection has at most one timeout in force (its due time); the set's
+// deadline is the earliest, kept lazily.
 //
-// One goroutine runs the loop; only stop is touched from outside.
+// One goroutine runs the loop; only the stop flags are touched from
+// outside.
 type evLoop struct {
+	g       *Gateway
 	lfd     int // the listening socket (a copy of the listener's)
 	set     *pollset.Set
-	timeout time.Duration
 	handoff *handoffListener
-	limits  frontDoorLimits
+	limits  frontDoorLimits // with defaults
+	port    int             // the listener's port, for X-Forwarded-Port
+	// headerTimeout bounds reading a head; idleTimeout the wait for the
+	// next request.
+	headerTimeout time.Duration
+	idleTimeout   time.Duration
 
-	held  map[int]*quietConn // by descriptor
-	quiet []*quietConn       // held connections in accept order, so by deadline
-	timer lazyTime           // the set's deadline
+	fds     []loopFD // by descriptor
+	clients int      // client connections open
+	// idle holds the idle upstream connections, per node pool, most
+	// recently used last.
+	idle map[*nodeClient][]*loopUpstream
+
+	now  time.Time // read once per wake-up
+	next time.Time // no due time falls before it; zero: none set
+	// timer is the set's deadline; timedOut says the last wait ended on
+	// it (or on a wake), so that it must be set again.
+	timer    lazyTime
+	timedOut bool
 	// resumeAt, when set, is when the loop watches the listening socket
 	// again after accept4 failed (pauseAccept).
 	resumeAt time.Time
-	stop     atomic.Bool
+
+	date    []byte // the Date line for dateAt
+	dateAt  int64  // Unix seconds
+	scratch []byte
+
+	drain, stop atomic.Bool // set from outside; see loopGroup.stop
+	draining    bool        // the loop has begun draining
+
+	// served counts the requests the loop answered itself; handed the
+	// connections it handed to the fasthttp server.
+	served, handed atomic.Uint64
 }
 
-// quietConn is a connection the loop holds: accepted, nothing read yet.
-type quietConn struct {
-	fd   int
-	peer netip.Addr
-	by   time.Time // its first request's head is due by then
-	gone bool      // handed off or closed
+// loopFD is what the loop has on one descriptor: a client or an upstream
+// connection.
+type loopFD struct {
+	c *loopClient
+	u *loopUpstream
 }
 
 // maxLoopEvents bounds the events one wait takes.
 const maxLoopEvents = 256
 
 // newEvLoop returns a loop accepting on lfd, which it does not own.
-func newEvLoop(lfd int, h *handoffListener, limits frontDoorLimits, timeout time.Duration) (*evLoop, error) {
+func newEvLoop(g *Gateway, lfd int, h *handoffListener, s *Snapshot, port int) (*evLoop, error) {
 	set, err := pollset.New(maxLoopEvents)
 	if err != nil {
 		return nil, err
 	}
-	l := &evLoop{lfd: lfd, set: set, timeout: timeout, handoff: h, limits: limits,
-		held: make(map[int]*quietConn)}
+	l := &evLoop{g: g, lfd: lfd, set: set, handoff: h, limits: s.limits.orDefaults(), port: port,
+		headerTimeout: s.readHeaderTimeout, idleTimeout: s.idleTimeout,
+		idle: make(map[*nodeClient][]*loopUpstream)}
 	if err := l.watchListener(); err != nil {
 		_ = set.Close()
 		return nil, os.NewSyscallError("epoll_ctl", err)
@@ -69,29 +97,65 @@ func newEvLoop(lfd int, h *handoffListener, limits frontDoorLimits, timeout time
 	return l, nil
 }
 
-// run serves until stopped, then closes the connections it holds and its
-// epoll descriptor.
+// run serves until stopped, or until it has drained, then closes what is
+// left and its epoll descriptor.
 func (l *evLoop) run() {
 	defer l.close()
-	for !l.stop.Load() {
+	for {
 		evs, err := l.set.Wait()
 		if err != nil && !errors.Is(err, os.ErrDeadlineExceeded) {
 			return
 		}
+		l.timedOut = err != nil
+		l.tick(time.Now())
 		for _, e := range evs {
-			if int(e.Fd) == l.lfd {
-				l.accept()
-			} else if c := l.held[int(e.Fd)]; c != nil {
-				l.handOff(c)
-			}
+			l.handle(e)
 		}
-		l.expire(time.Now())
+		if l.stop.Load() {
+			return
+		}
+		if l.drain.Load() && !l.draining {
+			l.beginDrain()
+		}
+		if l.draining && l.clients == 0 {
+			return
+		}
+		l.expire()
 	}
 }
 
-// accept takes every waiting connection and holds it.
+// tick notes the time of this wake-up.
+func (l *evLoop) tick(now time.Time) {
+	l.now = now
+	if s := now.Unix(); s != l.dateAt {
+		l.date = append(now.UTC().AppendFormat(append(l.date[:0], "Date: "...), dateLayout), "\r\n"...)
+		l.dateAt = s
+	}
+}
+
+// dateLayout is the HTTP date format (RFC 9110 §5.6.7).
+const dateLayout = "Mon, 02 Jan 2006 15:04:05 GMT"
+
+// handle acts on one event.
+func (l *evLoop) handle(e unix.EpollEvent) {
+	fd := int(e.Fd)
+	if fd == l.lfd {
+		l.accept()
+		return
+	}
+	if fd >= len(l.fds) {
+		return
+	}
+	switch f := l.fds[fd]; {
+	case f.c != nil:
+		l.clientEvent(f.c, e.Events)
+	case f.u != nil:
+		l.upstreamEvent(f.u, e.Events)
+	}
+}
+
+// accept takes every waiting connection.
 func (l *evLoop) accept() {
-	now := time.Now()
 	for {
 		fd, sa, err := unix.Accept4(l.lfd, unix.SOCK_NONBLOCK|unix.SOCK_CLOEXEC)
 		switch err {
@@ -104,23 +168,39 @@ func (l *evLoop) accept() {
 			// Out of descriptors or memory: the listening socket
 			// stays readable, so the loop stops watching it for a
 			// while rather than spin (fasthttp's Serve sleeps too).
-			l.pauseAccept(now)
+			l.pauseAccept()
 			return
 		}
-		c := &quietConn{fd: fd, peer: sockaddrIP(sa), by: now.Add(l.timeout)}
-		ev := unix.EpollEvent{Events: unix.EPOLLIN | unix.EPOLLRDHUP | unix.EPOLLET, Fd: int32(fd)}
-		if err := unix.EpollCtl(l.set.FD(), unix.EPOLL_CTL_ADD, fd, &ev); err != nil {
-			_ = unix.Close(fd)
+		_ = unix.SetsockoptInt(fd, unix.IPPROTO_TCP, unix.TCP_NODELAY, 1)
+		c := &loopClient{fd: fd, peer: sockaddrIP(sa), in: make([]byte, 0, loopClientBuffer)}
+		if !l.add(fd, loopFD{c: c}) {
 			continue
 		}
-		l.held[fd] = c
-		if len(l.quiet) > 2*len(l.held)+64 {
-			// Most of the queue was handed off: drop those entries
-			// so that it stays as long as what the loop holds.
-			l.quiet = slices.DeleteFunc(l.quiet, func(c *quietConn) bool { return c.gone })
-		}
-		l.quiet = append(l.quiet, c)
+		l.clients++
+		c.headBy = l.now.Add(l.headerTimeout)
+		l.setDue(&c.due, c.headBy)
 	}
+}
+
+// add watches fd for f, edge-triggered both ways; false (fd closed) on
+// failure.
+func (l *evLoop) add(fd int, f loopFD) bool {
+	ev := unix.EpollEvent{Events: unix.EPOLLIN | unix.EPOLLOUT | unix.EPOLLRDHUP | unix.EPOLLET, Fd: int32(fd)}
+	if err := unix.EpollCtl(l.set.FD(), unix.EPOLL_CTL_ADD, fd, &ev); err != nil {
+		_ = unix.Close(fd)
+		return false
+	}
+	for fd >= len(l.fds) {
+		l.fds = append(l.fds, loopFD{})
+	}
+	l.fds[fd] = f
+	return true
+}
+
+// forget stops watching fd; it stays open.
+func (l *evLoop) forget(fd int) {
+	l.fds[fd] = loopFD{}
+	_ = unix.EpollCtl(l.set.FD(), unix.EPOLL_CTL_DEL, fd, nil)
 }
 
 // acceptPause is how long a loop stops accepting after accept4 failed
@@ -129,9 +209,10 @@ const acceptPause = time.Second
 
 // pauseAccept stops watching the listening socket until acceptPause
 // from now.
-func (l *evLoop) pauseAccept(now time.Time) {
+func (l *evLoop) pauseAccept() {
 	if err := unix.EpollCtl(l.set.FD(), unix.EPOLL_CTL_DEL, l.lfd, nil); err == nil {
-		l.resumeAt = now.Add(acceptPause)
+		l.resumeAt = l.now.Add(acceptPause)
+		l.setDue(&l.resumeAt, l.resumeAt)
 	}
 }
 
@@ -141,9 +222,16 @@ func (l *evLoop) watchListener() error {
 	return unix.EpollCtl(l.set.FD(), unix.EPOLL_CTL_ADD, l.lfd, &ev)
 }
 
-// handOff gives c, readable now, to the fasthttp server.
-func (l *evLoop) handOff(c *quietConn) {
-	l.release(c)
+// handOff gives c, at a request boundary, to the fasthttp server with the
+// bytes read so far. A draining loop closes it instead.
+func (l *evLoop) handOff(c *loopClient) {
+	if l.draining {
+		l.closeClient(c)
+		return
+	}
+	l.forget(c.fd)
+	c.gone = true
+	l.clients--
 	// FileConn duplicates the descriptor into the runtime's poller; the
 	// loop's copy closes here.
 	f := os.NewFile(uintptr(c.fd), "client")
@@ -152,72 +240,107 @@ func (l *evLoop) handOff(c *quietConn) {
 	if err != nil {
 		return
 	}
+	l.handed.Add(1)
 	fc := newFrontConn(nc, l.limits, c.peer)
-	fc.bound(c.by)
+	fc.bound(c.headBy)
+	if len(c.in) > 0 {
+		fc.prefix(c.in)
+	}
 	l.handoff.give(fc)
 }
 
-// release takes c out of the loop's set; its descriptor stays open.
-func (l *evLoop) release(c *quietConn) {
-	c.gone = true
-	delete(l.held, c.fd)
-	_ = unix.EpollCtl(l.set.FD(), unix.EPOLL_CTL_DEL, c.fd, nil)
+// setDue sets *due to t and keeps l.next no later than it.
+func (l *evLoop) setDue(due *time.Time, t time.Time) {
+	*due = t
+	if !t.IsZero() && (l.next.IsZero() || t.Before(l.next)) {
+		l.next = t
+	}
 }
 
-// expire closes the held connections whose time is up at now, and moves
-// the timer to the next thing due, lazily as lazyConn moves deadlines. A
-// timer that fired has passed, so it always moves (or is cleared).
-func (l *evLoop) expire(now time.Time) {
-	i := 0
-	for ; i < len(l.quiet); i++ {
-		c := l.quiet[i]
-		if c.gone {
-			continue
+// expire acts on every due time that has come, when one may have, and
+// moves the set's deadline to the next, lazily as lazyConn moves
+// deadlines.
+func (l *evLoop) expire() {
+	if !l.next.IsZero() && !l.next.After(l.now) {
+		l.next = time.Time{}
+		if !l.resumeAt.IsZero() {
+			if !l.resumeAt.After(l.now) {
+				l.resumeAt = time.Time{}
+				if l.watchListener() != nil {
+					l.pauseAccept()
+				}
+			} else {
+				l.setDue(&l.resumeAt, l.resumeAt)
+			}
 		}
-		if c.by.After(now) {
-			break
+		for _, f := range l.fds {
+			switch {
+			case f.c != nil && !f.c.due.IsZero():
+				if !f.c.due.After(l.now) {
+					l.clientTimeout(f.c)
+				} else {
+					l.setDue(&f.c.due, f.c.due)
+				}
+			case f.u != nil && !f.u.due.IsZero():
+				if !f.u.due.After(l.now) {
+					l.upstreamTimeout(f.u)
+				} else {
+					l.setDue(&f.u.due, f.u.due)
+				}
+			}
 		}
-		l.release(c)
-		_ = unix.Close(c.fd)
 	}
-	if i > 0 {
-		n := copy(l.quiet, l.quiet[i:])
-		clear(l.quiet[n:])
-		l.quiet = l.quiet[:n]
+	if l.timedOut {
+		// The deadline passed (or a wake set one in the past): a new
+		// one must be set, whatever the lazy timer believes.
+		l.timer = lazyTime{}
+		_ = l.set.SetDeadline(time.Time{})
 	}
-	if !l.resumeAt.IsZero() && !l.resumeAt.After(now) {
-		l.resumeAt = time.Time{}
-		if l.watchListener() != nil {
-			l.resumeAt = now.Add(acceptPause)
-		}
-	}
-	due := l.resumeAt
-	if len(l.quiet) > 0 && (due.IsZero() || l.quiet[0].by.Before(due)) {
-		due = l.quiet[0].by
-	}
-	if l.timer.ask(due) {
+	if l.timer.ask(l.next) {
 		_ = l.set.SetDeadline(l.timer.at)
 	}
+	if l.stop.Load() || (l.drain.Load() && !l.draining) {
+		// A wake that came while the deadline was being reset above
+		// is made again.
+		l.timer = lazyTime{}
+		l.wake()
+	}
 }
 
-// close closes every held connection and the epoll descriptor.
-func (l *evLoop) close() {
-	for _, c := range l.quiet {
-		if !c.gone {
-			_ = unix.Close(c.fd)
+// beginDrain stops accepting, closes every connection with no request in
+// progress, and has the others close once their answer is out.
+func (l *evLoop) beginDrain() {
+	l.draining = true
+	_ = unix.EpollCtl(l.set.FD(), unix.EPOLL_CTL_DEL, l.lfd, nil)
+	l.resumeAt = time.Time{}
+	for _, f := range l.fds {
+		switch {
+		case f.c != nil && !f.c.x.active && len(f.c.out) == 0:
+			l.closeClient(f.c)
+		case f.c != nil:
+			f.c.closeAfter = true
+		case f.u != nil && f.u.c == nil:
+			l.closeUpstream(f.u)
 		}
 	}
-	l.quiet, l.held = nil, nil
+}
+
+// close closes every connection left and the epoll descriptor.
+func (l *evLoop) close() {
+	for _, f := range l.fds {
+		switch {
+		case f.c != nil:
+			l.closeClient(f.c)
+		case f.u != nil:
+			l.closeUpstream(f.u)
+		}
+	}
 	_ = l.set.Close()
 }
 
-// wake makes run return once it has finished what it is doing. The loop
-// re-reads stop after every wait, and this deadline ends the wait in
-// progress.
-func (l *evLoop) wake() {
-	l.stop.Store(true)
-	_ = l.set.SetDeadline(time.Unix(1, 0))
-}
+// wake makes run look at the stop flags once it has finished what it is
+// doing: the deadline in the past ends the wait in progress.
+func (l *evLoop) wake() { _ = l.set.SetDeadline(time.Unix(1, 0)) }
 
 // sockaddrIP is the IP address of an accepted peer, unmapped.
 func sockaddrIP(sa unix.Sockaddr) netip.Addr {
@@ -237,8 +360,9 @@ type loopGroup struct {
 	wg     sync.WaitGroup
 }
 
-// startLoops starts n loops accepting on ln and handing connections to h.
-func startLoops(ln net.Listener, n int, h *handoffListener, limits frontDoorLimits, timeout time.Duration) (*loopGroup, error) {
+// startLoops starts n loops accepting on ln and handing connections they
+// do not serve to h.
+func startLoops(g *Gateway, ln net.Listener, n int, h *handoffListener, s *Snapshot) (*loopGroup, error) {
 	tl, ok := ln.(*net.TCPListener)
 	if !ok {
 		return nil, errors.New("jetway: the loop engine needs a TCP listener")
@@ -254,29 +378,64 @@ func startLoops(ln net.Listener, n int, h *handoffListener, limits frontDoorLimi
 		_ = f.Close()
 		return nil, os.NewSyscallError("fcntl", err)
 	}
-	g := &loopGroup{lnFile: f}
+	port := tl.Addr().(*net.TCPAddr).Port
+	lg := &loopGroup{lnFile: f}
 	for range n {
-		l, err := newEvLoop(lfd, h, limits, timeout)
+		l, err := newEvLoop(g, lfd, h, s, port)
 		if err != nil {
-			g.stop()
+			lg.stop(context.Background())
 			return nil, err
 		}
-		g.loops = append(g.loops, l)
-		g.wg.Add(1)
+		lg.loops = append(lg.loops, l)
+		lg.wg.Add(1)
 		go func() {
-			defer g.wg.Done()
+			defer lg.wg.Done()
 			l.run()
 		}()
 	}
-	return g, nil
+	return lg, nil
 }
 
-// stop stops the loops, waits for them, and closes the shared descriptor.
-// Connections the loops held are closed: they had sent nothing.
-func (g *loopGroup) stop() {
-	for _, l := range g.loops {
+// beginStop has the loops stop accepting and handing connections over,
+// and drain.
+func (lg *loopGroup) beginStop() {
+	for _, l := range lg.loops {
+		l.drain.Store(true)
 		l.wake()
 	}
-	g.wg.Wait()
-	_ = g.lnFile.Close()
+}
+
+// stop drains the loops until ctx ends, then stops them, waits for them,
+// and closes the shared descriptor. What the loops still hold is closed.
+func (lg *loopGroup) stop(ctx context.Context) {
+	lg.beginStop()
+	done := make(chan struct{})
+	go func() {
+		lg.wg.Wait()
+		close(done)
+	}()
+	select {
+	case <-done:
+	case <-ctx.Done():
+		for _, l := range lg.loops {
+			l.stop.Store(true)
+			l.wake()
+		}
+		<-done
+	}
+	_ = lg.lnFile.Close()
+}
+
+// loopCounts sums, over every loop of g, the requests the loops answered
+// themselves and the connections they handed over.
+func (g *Gateway) loopCounts() (served, handed uint64) {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	for _, lg := range g.loops {
+		for _, l := range lg.loops {
+			served += l.served.Load()
+			handed += l.handed.Load()
+		}
+	}
+	return served, handed
 }

@@ -3,16 +3,17 @@
 package core
 
 import (
+	"context"
 	"errors"
 	"net"
-	"time"
 )
 
 // loopGroup is the loop engine's loops; they need Linux's epoll.
 type loopGroup struct{}
 
-func startLoops(net.Listener, int, *handoffListener, frontDoorLimits, time.Duration) (*loopGroup, error) {
+func startLoops(*Gateway, net.Listener, int, *handoffListener, *Snapshot) (*loopGroup, error) {
 	return nil, errors.New("jetway: gateway.http.engine loop needs Linux (epoll); use goroutines")
 }
 
-func (*loopGroup) stop() {}
+func (*loopGroup) beginStop()           {}
+func (*loopGroup) stop(context.Context) {}

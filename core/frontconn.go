@@ -54,7 +54,14 @@ type frontConn struct {
 	// connection an event loop held has had part of the header timeout
 	// already (bound).
 	by time.Time
+	// pre holds bytes an event loop read before it handed the
+	// connection over (prefix); reads return them first.
+	pre []byte
 }
+
+// prefix makes b, bytes already read from the connection at a request
+// boundary, the first bytes Read returns. b is copied.
+func (c *frontConn) prefix(b []byte) { c.pre = append([]byte(nil), b...) }
 
 // bound makes the first request's head due by t at the latest, whatever
 // read deadline the server sets before the head is in.
@@ -108,7 +115,16 @@ func (c *frontConn) Read(p []byte) (int, error) {
 		c.answered = false
 		runtime.Gosched()
 	}
-	n, err := c.Conn.Read(p)
+	var n int
+	var err error
+	if len(c.pre) > 0 {
+		n = copy(p, c.pre)
+		if c.pre = c.pre[n:]; len(c.pre) == 0 {
+			c.pre = nil
+		}
+	} else {
+		n, err = c.Conn.Read(p)
+	}
 	if n > 0 && !c.opaque {
 		ok, f := c.scan.scan(p[:n])
 		if !c.by.IsZero() && c.scan.pastHead() {

@@ -90,46 +90,76 @@ func (s *frontScan) scan(b []byte) (int, frontDoorFault) {
 			start, s.fresh = i, false
 		}
 		var f frontDoorFault
-		switch s.state {
-		case scanRequestLine:
-			i, f = s.requestLine(b, i)
-		case scanSection:
-			i, f = s.headerSection(b, i)
-		case scanBody:
-			var end bool
-			if i, end = s.pass(b, i); end {
-				s.next()
-			}
-		case scanChunkSize:
-			i, f = s.chunkSize(b, i)
-		case scanChunkData:
-			var end bool
-			if i, end = s.pass(b, i); end {
-				s.state = scanChunkCR
-			}
-		case scanChunkCR, scanChunkLF:
-			want := byte('\r')
-			if s.state == scanChunkLF {
-				want = '\n'
-			}
-			if b[i] != want {
-				f = fdChunkedBody
-				break
-			}
-			i++
-			if s.state == scanChunkCR {
-				s.state = scanChunkLF
-			} else {
-				s.chunk()
-			}
-		case scanTrailer:
-			i, f = s.trailerSection(b, i)
-		}
+		i, f = s.step(b, i)
 		if f != fdOK {
 			return s.fault(b, start), f
 		}
 	}
 	return len(b), fdOK
+}
+
+// step follows b from i as far as the current state goes.
+func (s *frontScan) step(b []byte, i int) (int, frontDoorFault) {
+	var f frontDoorFault
+	switch s.state {
+	case scanRequestLine:
+		i, f = s.requestLine(b, i)
+	case scanSection:
+		i, f = s.headerSection(b, i)
+	case scanBody:
+		var end bool
+		if i, end = s.pass(b, i); end {
+			s.next()
+		}
+	case scanChunkSize:
+		i, f = s.chunkSize(b, i)
+	case scanChunkData:
+		var end bool
+		if i, end = s.pass(b, i); end {
+			s.state = scanChunkCR
+		}
+	case scanChunkCR, scanChunkLF:
+		want := byte('\r')
+		if s.state == scanChunkLF {
+			want = '\n'
+		}
+		if b[i] != want {
+			f = fdChunkedBody
+			break
+		}
+		i++
+		if s.state == scanChunkCR {
+			s.state = scanChunkLF
+		} else {
+			s.chunk()
+		}
+	case scanTrailer:
+		i, f = s.trailerSection(b, i)
+	}
+	return i, f
+}
+
+// chunkedBody returns a scan following a chunked body from its first
+// chunk, to find where it ends (follow).
+func chunkedBody(l frontDoorLimits) frontScan {
+	s := newFrontScan(l)
+	s.fresh = false
+	s.chunk()
+	return s
+}
+
+// follow passes the bytes of b that belong to the body being followed:
+// n of them, and done once the body ended within them.
+func (s *frontScan) follow(b []byte) (n int, done bool, f frontDoorFault) {
+	for i := 0; i < len(b); {
+		if i, f = s.step(b, i); f != fdOK {
+			return i, false, f
+		}
+		if s.fresh {
+			return i, true, fdOK
+		}
+	}
+	return len(b), false, fdOK
 }
 
 // fault returns how much of b fasthttp may be given when the message that

@@ -132,10 +132,10 @@ func (g *Gateway) Start() error {
 			continue
 		}
 		h := newHandoffListener(ln.Addr())
-		lg, err := startLoops(ln, runtime.GOMAXPROCS(0), h, s.limits, s.readHeaderTimeout)
+		lg, err := startLoops(g, ln, runtime.GOMAXPROCS(0), h, s)
 		if err != nil {
 			for _, lg := range g.loops {
-				lg.stop()
+				lg.stop(context.Background())
 			}
 			g.loops = nil
 			for _, l := range lns {
@@ -183,13 +183,21 @@ func (g *Gateway) Shutdown(ctx context.Context) error {
 	g.servers, g.listeners, g.served, g.loops = nil, nil, nil, nil
 	g.stopping.Store(true)
 	g.mu.Unlock()
-	// The loops stop first, so that no connection is handed to a server
-	// already shut down.
+	// The loops stop accepting and handing connections over first, so
+	// that no connection is handed to a server already shut down; they
+	// drain their own requests while the servers drain theirs.
 	for _, lg := range loops {
-		lg.stop()
+		lg.beginStop()
 	}
 	errs := make([]error, len(servers))
 	var wg sync.WaitGroup
+	for _, lg := range loops {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			lg.stop(ctx)
+		}()
+	}
 	for i, srv := range servers {
 		wg.Add(1)
 		go func() {

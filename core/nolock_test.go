@@ -35,6 +35,7 @@ var lockAllowed = map[string]string{
 	"(*github.com/jetwayhq/jetway/core.mirror).offer":            "a route with request-mirror hands the copy to a mirror worker over a channel, without blocking",
 	"(*github.com/jetwayhq/jetway/core.handoffListener).Accept":  "the loop engine's listener: once per connection, not per request, the server takes a connection an event loop hands over",
 	"(*github.com/jetwayhq/jetway/core.handoffListener).Close$1": "the loop engine's listener, closed at shutdown",
+	"(*github.com/jetwayhq/jetway/core.handoffListener).give":    "an event loop hands a connection it does not serve to the server: once per connection, not per request",
 }
 
 // TestRequestPathTakesNoLock builds jetway's call graph (rapid type
@@ -78,6 +79,8 @@ func TestRequestPathTakesNoLock(t *testing.T) {
 	for _, m := range []struct{ typ, name string }{
 		{"Gateway", "serveHTTP"}, {"frontConn", "Read"}, {"frontConn", "Write"},
 		{"frontListener", "Accept"},
+		// The loop engine's event loop, which serves requests itself.
+		{"evLoop", "run"},
 		// A streamed answer: fasthttp reads it after the handler returns.
 		{"upstreamBody", "Read"}, {"upstreamBody", "CloseWithError"},
 	} {
@@ -142,6 +145,7 @@ func TestRequestPathTakesNoLock(t *testing.T) {
 		"(*github.com/jetwayhq/jetway/lb.RoundRobin).Pick",
 		"(*github.com/jetwayhq/jetway/core.sockConn).Read",
 		"(*github.com/jetwayhq/jetway/core.sockConn).Write",
+		"(*github.com/jetwayhq/jetway/core.evLoop).relay",
 	} {
 		if !reached[want] {
 			t.Errorf("the walk from the request handler did not reach %s", want)

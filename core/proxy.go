@@ -195,14 +195,18 @@ func (x *exchange) setHash(ctx *fasthttp.RequestCtx, up *upstreamRT, remote neti
 // setHost sets the upstream Host header for target i (pass_host). A client
 // that sent no Host (HTTP/1.0) gets the node's.
 func (x *exchange) setHost(ctx *fasthttp.RequestCtx, up *upstreamRT, i int) {
-	switch host := ctx.Host(); {
+	x.host = up.hostFor(i, ctx.Host())
+}
+
+// hostFor is the Host sent to target i for a request whose host is host.
+func (up *upstreamRT) hostFor(i int, host []byte) []byte {
+	switch {
 	case up.passHost == passHostRewrite:
-		x.host = up.upstreamHost
+		return up.upstreamHost
 	case up.passHost == passHostNode || len(host) == 0:
-		x.host = up.nodeHost[i]
-	default:
-		x.host = host
+		return up.nodeHost[i]
 	}
+	return host
 }
 
 // relay sends the upstream answer, whose head roundTrip read straight

@@ -172,7 +172,8 @@ func newRouter(specs []routeSpec) (*router, error) {
 
 // match returns the index in specs of the route for the request, ok=false
 // when none. host is the raw Host header value; path has no query string.
-// ctx is read only by routes with vars; it may be nil when none has them.
+// ctx is read only by routes with vars. With ctx nil, a candidate with
+// vars stops the match undecided: the index is -1 and ok is true.
 func (r *router) match(method, host, path []byte, remote netip.Addr, ctx *fasthttp.RequestCtx) (int, bool) {
 	m := routerMethodBit(method)
 	remote = remote.Unmap()
@@ -222,8 +223,15 @@ func (r *router) pick(cands []int32, method uint16, remote netip.Addr, ctx *fast
 		if rt.remotes != nil && !routerContains(rt.remotes, remote) {
 			continue
 		}
-		if rt.vars != nil && !rt.vars.Eval(ctx, remote) {
-			continue
+		if rt.vars != nil {
+			if ctx == nil {
+				// No request to evaluate vars on (the event loop
+				// matches raw heads): the match is undecided.
+				return -1, true
+			}
+			if !rt.vars.Eval(ctx, remote) {
+				continue
+			}
 		}
 		return int(c), true
 	}

@@ -61,6 +61,9 @@ type routeRT struct {
 	split *split
 	// mirror is the proxy-mirror plugin; nil without one.
 	mirror *mirror
+	// inLoop: the loop engine's event loops serve the route's simple
+	// requests themselves (loopserve).
+	inLoop bool
 }
 
 // passHost says which Host header goes upstream.
@@ -105,6 +108,21 @@ type upstreamRT struct {
 	upstreamHost []byte
 	https        bool
 	timeouts     timeouts
+}
+
+// inLoop reports whether an event loop can serve the upstream's requests
+// itself: plain HTTP to nodes given by IP address, and a balancer that
+// needs nothing of the request.
+func (u *upstreamRT) inLoop() bool {
+	if u.https || u.hash != nil {
+		return false
+	}
+	for _, c := range u.clients {
+		if !c.ap.IsValid() {
+			return false
+		}
+	}
+	return true
 }
 
 // timeouts are an upstream's connect, send and read timeouts.
@@ -227,6 +245,7 @@ func (b *builder) route(r *config.Route, services map[string]*config.Service) (*
 		}
 	}
 	rt.websocket = r.WebsocketEnabled(svc)
+	rt.inLoop = rt.split == nil && rt.mirror == nil && rt.up.inLoop()
 
 	spec := routeSpec{Methods: r.Methods, Priority: r.Priority}
 	if len(r.Vars) > 0 {

@@ -98,21 +98,24 @@ func writeMethodNotAllowed(ctx *fasthttp.RequestCtx) {
 // writeError answers ctx with the status err maps to. A 499 sends nothing
 // and closes the connection.
 func writeError(ctx *fasthttp.RequestCtx, status int) {
-	var body []byte
-	switch status {
-	case fasthttp.StatusNotFound:
-		body = body404
-	case fasthttp.StatusServiceUnavailable:
-		body = body503
-	case fasthttp.StatusGatewayTimeout:
-		body = body504
-	case StatusClientClosedRequest:
+	if status == StatusClientClosedRequest {
 		resetResponse(ctx)
 		ctx.SetStatusCode(status)
 		ctx.SetConnectionClose()
 		return
-	default:
-		body = body502
 	}
-	answerJSON(ctx, status, body)
+	answerJSON(ctx, status, errorBody(status))
+}
+
+// errorBody is the body of Jetway's answer with an error status.
+func errorBody(status int) []byte {
+	switch status {
+	case fasthttp.StatusNotFound:
+		return body404
+	case fasthttp.StatusServiceUnavailable:
+		return body503
+	case fasthttp.StatusGatewayTimeout:
+		return body504
+	}
+	return body502
 }

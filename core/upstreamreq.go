@@ -46,19 +46,40 @@ const (
 // order, with the TCP peer appended.
 func appendRequestHead(dst, scratch []byte, ctx *fasthttp.RequestCtx, remote netip.Addr, keepUpgrade bool) (head, scratch2 []byte) {
 	h := &ctx.Request.Header
-	dst = append(dst, h.Method()...)
-	dst = append(dst, ' ')
-	if uri := h.RequestURI(); len(uri) > 0 && uri[0] != '/' && !(len(uri) == 1 && uri[0] == '*') {
+	src := headSource{method: h.Method(), target: h.RequestURI(), raw: h.RawHeaders(),
+		host: ctx.Host(), tls: ctx.IsTLS(), port: -1}
+	if len(src.target) > 0 && src.target[0] != '/' && !(len(src.target) == 1 && src.target[0] == '*') {
 		// absolute-form (RFC 9112 §3.2.2): origin-form upstream.
-		dst = append(dst, ctx.URI().RequestURI()...)
-	} else {
-		dst = append(dst, uri...)
+		src.target = ctx.URI().RequestURI()
 	}
+	if la, ok := ctx.LocalAddr().(*net.TCPAddr); ok {
+		src.port = la.Port
+	}
+	return appendUpstreamHead(dst, scratch, &src, remote, keepUpgrade)
+}
+
+// headSource is what the upstream head is made from: the client's request
+// as received, and what Jetway knows of its connection.
+type headSource struct {
+	method []byte
+	target []byte // origin-form or "*"
+	raw    []byte // the header section, field lines and the empty line
+	host   []byte // the request's host, as the router saw it
+	tls    bool
+	port   int // the port the client connected to; -1 when unknown
+}
+
+// appendUpstreamHead appends the upstream request head for src, as
+// appendRequestHead describes.
+func appendUpstreamHead(dst, scratch []byte, src *headSource, remote netip.Addr, keepUpgrade bool) (head, scratch2 []byte) {
+	dst = append(dst, src.method...)
+	dst = append(dst, ' ')
+	dst = append(dst, src.target...)
 	dst = append(dst, " HTTP/1.1\r\n"...)
 
 	// One pass copies the kept lines. Only when a Connection field names
 	// other fields (rare) is the copy redone without them.
-	raw := h.RawHeaders()
+	raw := src.raw
 	start := len(dst)
 	var f fieldScan
 	dst = f.copyKept(dst, raw, nil, keepUpgrade)
@@ -93,17 +114,17 @@ func appendRequestHead(dst, scratch []byte, ctx *fasthttp.RequestCtx, remote net
 	dst = append(dst, "\r\n"+hdrXRealIP+": "...)
 	dst = remote.AppendTo(dst)
 	dst = append(dst, "\r\n"+hdrXFProto+": "...)
-	if ctx.IsTLS() {
+	if src.tls {
 		dst = append(dst, "https"...)
 	} else {
 		dst = append(dst, "http"...)
 	}
 	dst = append(dst, "\r\n"+hdrXFHost+": "...)
-	dst = append(dst, ctx.Host()...)
+	dst = append(dst, src.host...)
 	dst = append(dst, "\r\n"...)
-	if la, ok := ctx.LocalAddr().(*net.TCPAddr); ok {
+	if src.port >= 0 {
 		dst = append(dst, hdrXFPort+": "...)
-		dst = strconv.AppendInt(dst, int64(la.Port), 10)
+		dst = strconv.AppendInt(dst, int64(src.port), 10)
 		dst = append(dst, "\r\n"...)
 	}
 	if hasToken(f.te, strTrailers) {
