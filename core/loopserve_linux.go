@@ -47,8 +47,12 @@ type loopClient struct {
 	due  time.Time
 	// headBy is when the head being read is due.
 	headBy time.Time
-	// unread: input may be waiting in the socket (edge-triggered).
+	// unread: input may be waiting in the socket (edge-triggered). A
+	// read that does not fill the buffer took all there was, as later
+	// input raises a new edge; but once the peer's FIN was seen (hup),
+	// which no later edge announces, reads go on to EAGAIN or EOF.
 	unread bool
+	hup    bool
 	// eof: the client shut its sending side.
 	eof bool
 	// closeAfter: close once the answer in progress is out.
@@ -97,6 +101,7 @@ type loopUpstream struct {
 	reused   bool // it carried a request before this one
 	got      bool // a byte of this answer came in
 	unread   bool
+	hup      bool // as loopClient's
 	closeIt  bool // not to be reused
 	idleSlot bool // it holds one of pool's idle slots
 	gone     bool
@@ -125,7 +130,7 @@ func (l *evLoop) clientEvent(c *loopClient, ev uint32) {
 		}
 	}
 	if !c.gone && ev&(unix.EPOLLIN|unix.EPOLLRDHUP|unix.EPOLLHUP) != 0 {
-		c.unread = true
+		c.unread, c.hup = true, c.hup || ev&(unix.EPOLLRDHUP|unix.EPOLLHUP) != 0
 		l.readClient(c)
 	}
 }
@@ -149,6 +154,8 @@ func (l *evLoop) readClient(c *loopClient) {
 				// The first byte after an idle wait.
 				c.headBy = l.now.Add(l.headerTimeout)
 			}
+			// A short read took all there was (unread).
+			c.unread = c.hup || n == cap(c.in)-len(c.in)
 			c.in = c.in[:len(c.in)+n]
 		}
 	}
@@ -388,7 +395,7 @@ func (l *evLoop) upstreamEvent(u *loopUpstream, ev uint32) {
 		l.flushUpstream(u)
 	}
 	if !u.gone && ev&(unix.EPOLLIN|unix.EPOLLRDHUP|unix.EPOLLHUP|unix.EPOLLERR) != 0 {
-		u.unread = true
+		u.unread, u.hup = true, u.hup || ev&(unix.EPOLLRDHUP|unix.EPOLLHUP|unix.EPOLLERR) != 0
 		l.readUpstream(u)
 	}
 }
@@ -449,6 +456,7 @@ func (l *evLoop) readUpstream(u *loopUpstream) {
 			l.upstreamEOF(u)
 			return
 		}
+		u.unread = u.hup || n == cap(u.in)-len(u.in) // as in readClient
 		u.in, u.got = u.in[:len(u.in)+n], true
 		l.setDue(&u.due, deadlineAfter(l.now, c.x.t.read))
 		l.relay(u, c)
