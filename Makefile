@@ -39,8 +39,8 @@ ifeq ($(RACE),)
 endif
 	$(GO) test $(RACE) -count=1 -timeout $(TEST_TIMEOUT) ./...
 	@# core's and the end-to-end suites once more with
-	@# gateway.http.engine: loop.
-	JETWAY_TEST_ENGINE=loop $(GO) test $(RACE) -count=1 -timeout $(TEST_TIMEOUT) ./core/ ./bench/e2e/
+	@# gateway.http.engine: goroutines (the default is loop on Linux).
+	JETWAY_TEST_ENGINE=goroutines $(GO) test $(RACE) -count=1 -timeout $(TEST_TIMEOUT) ./core/ ./bench/e2e/
 	@# The race detector allocates, so the allocation tests (built with
 	@# !race where they must be) run again without it, and with them the
 	@# request path's lock check, which type-checks the whole program and

@@ -69,7 +69,7 @@ Usage: bash bench/compare.sh [options]
                     target jetway-base; the report then gives each Jetway's
                     CPU per request against it, round by round
   --jetway-engine E gateway.http.engine of the Jetway targets (goroutines or
-                    loop; default: Jetway's own, goroutines); jetway-base
+                    loop; default: Jetway's own, loop on Linux); jetway-base
                     keeps its default
   -h, --help        this text
 EOF

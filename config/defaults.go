@@ -9,7 +9,6 @@ const (
 	DefaultMaxRequestLineBytes = 8192
 	DefaultReadHeaderTimeout   = Seconds(60)
 	DefaultIdleTimeout         = Seconds(60)
-	DefaultEngine              = EngineGoroutines
 	DefaultDrainTimeout        = Seconds(10)
 	DefaultLogLevel            = "info"
 	DefaultControlListen       = "127.0.0.1:9090"

@@ -48,7 +48,7 @@ routes:
 			MaxRequestLineBytes: 8192,
 			ReadHeaderTimeout:   60,
 			IdleTimeout:         60,
-			Engine:              "goroutines",
+			Engine:              DefaultEngine,
 		},
 		Control:      Control{Listen: "127.0.0.1:9090"},
 		DrainTimeout: 10,

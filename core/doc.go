@@ -11,4 +11,8 @@
 //
 // A request that started on a snapshot finishes on it, whatever reloads
 // happen meanwhile.
+//
+// Under the loop engine (evloop_linux.go), event loops accept the client
+// connections and serve simple requests themselves (loopserve_linux.go);
+// the fasthttp server serves the connections they hand over.
 package core

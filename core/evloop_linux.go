@@ -59,12 +59,18 @@ type evLoop struct {
 	// again after accept4 failed (pauseAccept).
 	resumeAt time.Time
 
+	// later holds the upstream connections whose answer a turn left
+	// unread (maxReadsPerTurn); the next turn resumes them.
+	later, resuming []*loopUpstream
+
 	date    []byte // the Date line for dateAt
 	dateAt  int64  // Unix seconds
 	scratch []byte
 
 	drain, stop atomic.Bool // set from outside; see loopGroup.stop
 	draining    bool        // the loop has begun draining
+	// drained is closed once the loop no longer accepts.
+	drained chan struct{}
 
 	// served counts the requests the loop answered itself; handed the
 	// connections it handed to the fasthttp server.
@@ -89,7 +95,7 @@ func newEvLoop(g *Gateway, lfd int, h *handoffListener, s *Snapshot, port int) (
 	}
 	l := &evLoop{g: g, lfd: lfd, set: set, handoff: h, limits: s.limits.orDefaults(), port: port,
 		headerTimeout: s.readHeaderTimeout, idleTimeout: s.idleTimeout,
-		idle: make(map[*nodeClient][]*loopUpstream)}
+		idle: make(map[*nodeClient][]*loopUpstream), drained: make(chan struct{})}
 	if err := l.watchListener(); err != nil {
 		_ = set.Close()
 		return nil, os.NewSyscallError("epoll_ctl", err)
@@ -102,7 +108,13 @@ func newEvLoop(g *Gateway, lfd int, h *handoffListener, s *Snapshot, port int) (
 func (l *evLoop) run() {
 	defer l.close()
 	for {
-		evs, err := l.set.Wait()
+		var evs []unix.EpollEvent
+		var err error
+		if len(l.later) > 0 {
+			evs, err = l.set.Poll()
+		} else {
+			evs, err = l.set.Wait()
+		}
 		if err != nil && !errors.Is(err, os.ErrDeadlineExceeded) {
 			return
 		}
@@ -111,6 +123,7 @@ func (l *evLoop) run() {
 		for _, e := range evs {
 			l.handle(e)
 		}
+		l.resume()
 		if l.stop.Load() {
 			return
 		}
@@ -313,6 +326,7 @@ func (l *evLoop) beginDrain() {
 	l.draining = true
 	_ = unix.EpollCtl(l.set.FD(), unix.EPOLL_CTL_DEL, l.lfd, nil)
 	l.resumeAt = time.Time{}
+	close(l.drained)
 	for _, f := range l.fds {
 		switch {
 		case f.c != nil && !f.c.x.active && len(f.c.out) == 0:
@@ -327,6 +341,10 @@ func (l *evLoop) beginDrain() {
 
 // close closes every connection left and the epoll descriptor.
 func (l *evLoop) close() {
+	if !l.draining {
+		l.draining = true
+		close(l.drained)
+	}
 	for _, f := range l.fds {
 		switch {
 		case f.c != nil:
@@ -355,6 +373,7 @@ func sockaddrIP(sa unix.Sockaddr) netip.Addr {
 
 // loopGroup is the loops serving one listener, one per processor.
 type loopGroup struct {
+	ln     net.Listener
 	lnFile *os.File // the listener's descriptor the loops share
 	loops  []*evLoop
 	wg     sync.WaitGroup
@@ -379,7 +398,7 @@ func startLoops(g *Gateway, ln net.Listener, n int, h *handoffListener, s *Snaps
 		return nil, os.NewSyscallError("fcntl", err)
 	}
 	port := tl.Addr().(*net.TCPAddr).Port
-	lg := &loopGroup{lnFile: f}
+	lg := &loopGroup{ln: ln, lnFile: f}
 	for range n {
 		l, err := newEvLoop(g, lfd, h, s, port)
 		if err != nil {
@@ -405,10 +424,20 @@ func (lg *loopGroup) beginStop() {
 	}
 }
 
-// stop drains the loops until ctx ends, then stops them, waits for them,
-// and closes the shared descriptor. What the loops still hold is closed.
+// stop drains the loops until ctx ends, then stops them and waits for
+// them. What the loops still hold is closed. The listening socket closes
+// as soon as no loop accepts on it any more, so that new connections are
+// refused while the loops drain.
 func (lg *loopGroup) stop(ctx context.Context) {
 	lg.beginStop()
+	for _, l := range lg.loops {
+		select {
+		case <-l.drained:
+		case <-ctx.Done():
+		}
+	}
+	_ = lg.ln.Close()
+	_ = lg.lnFile.Close()
 	done := make(chan struct{})
 	go func() {
 		lg.wg.Wait()
@@ -423,7 +452,6 @@ func (lg *loopGroup) stop(ctx context.Context) {
 		}
 		<-done
 	}
-	_ = lg.lnFile.Close()
 }
 
 // loopCounts sums, over every loop of g, the requests the loops answered

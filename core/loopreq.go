@@ -51,7 +51,7 @@ func parseLoopRequest(head []byte, l frontDoorLimits) (r loopRequest, ok bool) {
 	r.raw = head[eol+2:]
 	f, body, end := frontDoorScan(r.raw)
 	if f != fdOK || end != len(r.raw) || body.chunked || body.length != 0 ||
-		frontDoorSectionLen(r.raw) > l.MaxHeaderBytes {
+		frontDoorSectionLen(r.raw) > l.MaxHeaderBytes || !fieldBytes(r.raw) {
 		return r, false
 	}
 	for rest := r.raw; ; {
@@ -105,15 +105,47 @@ func loopPath(target []byte) ([]byte, bool) {
 	return path, true
 }
 
-// loopHost reports whether host is one the loop takes as sent: present,
-// and only lower-case letters, digits, '.', '-', ':' and brackets, so that
-// fasthttp would see the same bytes.
+// loopHost reports whether host is one the loop takes as sent, so that
+// fasthttp would see the same bytes: a name of lower-case letters, digits,
+// '.' and '-', or a bracketed IPv6 address, then at most a port.
 func loopHost(host []byte) bool {
-	if len(host) == 0 {
+	name, port := host, []byte(nil)
+	if i := bytes.LastIndexByte(host, ':'); i >= 0 && bytes.IndexByte(host, ']') < i {
+		name, port = host[:i], host[i+1:]
+		if len(port) == 0 || len(port) > 5 {
+			return false
+		}
+		for _, c := range port {
+			if c < '0' || c > '9' {
+				return false
+			}
+		}
+	}
+	if len(name) > 2 && name[0] == '[' && name[len(name)-1] == ']' {
+		for _, c := range name[1 : len(name)-1] {
+			if !('a' <= c && c <= 'f' || '0' <= c && c <= '9' || c == ':' || c == '.') {
+				return false
+			}
+		}
+		return true
+	}
+	if len(name) == 0 {
 		return false
 	}
-	for _, c := range host {
-		if !('a' <= c && c <= 'z' || '0' <= c && c <= '9' || c == '.' || c == '-' || c == ':' || c == '[' || c == ']') {
+	for _, c := range name {
+		if !('a' <= c && c <= 'z' || '0' <= c && c <= '9' || c == '.' || c == '-') {
+			return false
+		}
+	}
+	return true
+}
+
+// fieldBytes reports whether a header section that frontDoorScan passed
+// holds only bytes a field value may (RFC 9110 §5.5: HTAB, SP, visible
+// characters, obs-text), besides its line ends; fasthttp refuses others.
+func fieldBytes(raw []byte) bool {
+	for i, c := range raw {
+		if !h1.IsFieldByte(c) && c != '\n' && !(c == '\r' && i+1 < len(raw) && raw[i+1] == '\n') {
 			return false
 		}
 	}

@@ -125,7 +125,7 @@ func trimCR(line []byte) []byte {
 }
 
 // splitField splits a field line into its name, a token, and its value
-// without surrounding whitespace; a value may not hold CR, LF or NUL.
+// without surrounding whitespace, which may hold only field bytes.
 func splitField(line []byte) (name, value []byte, ok bool) {
 	i := 0
 	for i < len(line) && h1.IsTchar(line[i]) {
@@ -135,8 +135,10 @@ func splitField(line []byte) (name, value []byte, ok bool) {
 		return nil, nil, false
 	}
 	value = h1.TrimOWS(line[i+1:])
-	if bytes.IndexByte(value, '\r') >= 0 || bytes.IndexByte(value, 0) >= 0 {
-		return nil, nil, false
+	for _, c := range value {
+		if !h1.IsFieldByte(c) {
+			return nil, nil, false
+		}
 	}
 	return line[:i], value, true
 }

@@ -437,7 +437,13 @@ func (l *evLoop) readUpstream(u *loopUpstream) {
 	if u.state != upWaiting {
 		return
 	}
-	for u.unread && !u.gone && u.c == c && len(c.out) == 0 {
+	for reads := 0; u.unread && !u.gone && u.c == c && len(c.out) == 0; reads++ {
+		if reads == maxReadsPerTurn {
+			// Other connections get their turn before this long
+			// answer goes on.
+			l.later = append(l.later, u)
+			return
+		}
 		if len(u.in) == cap(u.in) {
 			l.upstreamFailed(u, errUpstreamHead)
 			return
@@ -468,6 +474,25 @@ func (l *evLoop) readUpstream(u *loopUpstream) {
 		u.due = time.Time{}
 	case u.due.IsZero():
 		l.setDue(&u.due, deadlineAfter(l.now, c.x.t.read))
+	}
+}
+
+// maxReadsPerTurn bounds the reads of one answer per turn of the loop:
+// a fast node and a fast client would otherwise keep the loop on one
+// large body.
+const maxReadsPerTurn = 16
+
+// resume goes on with the answers a turn left unread.
+func (l *evLoop) resume() {
+	if len(l.later) == 0 {
+		return
+	}
+	l.resuming, l.later = l.later, l.resuming[:0]
+	for i, u := range l.resuming {
+		l.resuming[i] = nil
+		if !u.gone && u.c != nil {
+			l.readUpstream(u)
+		}
 	}
 }
 

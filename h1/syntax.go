@@ -12,6 +12,18 @@ var tchar = func() (t [256]bool) {
 // as a field name or a method.
 func IsTchar(c byte) bool { return tchar[c] }
 
+// fieldByte marks the bytes a field value may hold (RFC 9110 §5.5): HTAB,
+// SP, visible characters and obs-text.
+var fieldByte = func() (t [256]bool) {
+	for c := range 256 {
+		t[c] = c == '\t' || (c >= ' ' && c != 0x7f)
+	}
+	return t
+}()
+
+// IsFieldByte reports whether c may appear in a field value.
+func IsFieldByte(c byte) bool { return fieldByte[c] }
+
 // EqualFold reports whether b equals lower, which is lower case ASCII,
 // ignoring ASCII case in b.
 func EqualFold(b []byte, lower string) bool {

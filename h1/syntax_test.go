@@ -76,3 +76,12 @@ func TestUnhex(t *testing.T) {
 		}
 	}
 }
+
+func TestIsFieldByte(t *testing.T) {
+	for c := range 256 {
+		want := c == '\t' || (c >= 0x20 && c <= 0x7e) || c >= 0x80
+		if got := IsFieldByte(byte(c)); got != want {
+			t.Errorf("IsFieldByte(%#x) = %v; want %v", c, got, want)
+		}
+	}
+}

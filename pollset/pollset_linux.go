@@ -58,6 +58,16 @@ func (s *Set) Wait() ([]unix.EpollEvent, error) {
 	return s.events[:s.n], nil
 }
 
+// Poll returns the events at hand without waiting; none when nothing is
+// ready. The events are valid until the next Wait or Poll.
+func (s *Set) Poll() ([]unix.EpollEvent, error) {
+	s.poll(0)
+	if s.err != 0 {
+		return nil, os.NewSyscallError("epoll_pwait", s.err)
+	}
+	return s.events[:s.n], nil
+}
+
 // poll is the RawConn.Read callback: it takes the events at hand without
 // blocking, and asks to park (false) when there are none.
 func (s *Set) poll(uintptr) bool {

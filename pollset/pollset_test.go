@@ -109,3 +109,21 @@ func TestDeadline(t *testing.T) {
 		t.Fatal("Close did not end the Wait")
 	}
 }
+
+func TestPollDoesNotWait(t *testing.T) {
+	s := newSet(t)
+	r, w := pipe(t, s)
+	start := time.Now()
+	if evs, err := s.Poll(); err != nil || len(evs) != 0 {
+		t.Fatalf("Poll with nothing ready = %v, %v", evs, err)
+	}
+	if d := time.Since(start); d > 50*time.Millisecond {
+		t.Fatalf("Poll took %v with nothing ready", d)
+	}
+	if _, err := unix.Write(w, []byte("x")); err != nil {
+		t.Fatal(err)
+	}
+	if evs, err := s.Poll(); err != nil || len(evs) != 1 || int(evs[0].Fd) != r {
+		t.Fatalf("Poll with the pipe readable = %v, %v", evs, err)
+	}
+}

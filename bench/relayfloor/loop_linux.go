@@ -207,7 +207,7 @@ func (l *loop) readClient(c *conn) {
 		return
 	}
 	for c.unread && len(c.in) < cap(c.in) {
-		n, e := recv(c.fd, c.in[len(c.in):cap(c.in)])
+		n, e := pollset.Recv(c.fd, c.in[len(c.in):cap(c.in)])
 		switch {
 		case e == unix.EAGAIN:
 			c.unread = false
@@ -327,7 +327,7 @@ func (l *loop) writable(c *conn) {
 // error. A client whose last answer went out is closed if it asked.
 func (l *loop) flush(c *conn) bool {
 	for len(c.out) > 0 && !c.connecting {
-		n, e := send(c.fd, c.out)
+		n, e := pollset.Send(c.fd, c.out)
 		switch {
 		case e == unix.EAGAIN:
 			return true
@@ -350,7 +350,7 @@ func (l *loop) readUpstream(u *conn) {
 		if c != nil && len(c.out) > 0 {
 			return // the client's EPOLLOUT resumes this
 		}
-		n, e := recv(u.fd, u.in[len(u.in):cap(u.in)])
+		n, e := pollset.Recv(u.fd, u.in[len(u.in):cap(u.in)])
 		switch {
 		case e == unix.EAGAIN:
 			return
@@ -443,17 +443,6 @@ func (l *loop) dropClient(c *conn) {
 		l.close(u)
 	}
 	l.close(c)
-}
-
-// recv and send are recvfrom and sendto on a non-blocking socket.
-func recv(fd int, b []byte) (int, syscall.Errno) {
-	n, _, e := syscall.RawSyscall6(syscall.SYS_RECVFROM, uintptr(fd), uintptr(unsafe.Pointer(&b[0])), uintptr(len(b)), 0, 0, 0)
-	return int(n), e
-}
-
-func send(fd int, b []byte) (int, syscall.Errno) {
-	n, _, e := syscall.RawSyscall6(syscall.SYS_SENDTO, uintptr(fd), uintptr(unsafe.Pointer(&b[0])), uintptr(len(b)), syscall.MSG_NOSIGNAL, 0, 0)
-	return int(n), e
 }
 
 // sockaddr parses an IPv4 host:port.
