@@ -127,6 +127,19 @@ func trimCR(line []byte) []byte {
 // splitField splits a field line into its name, a token, and its value
 // without surrounding whitespace, which may hold only field bytes.
 func splitField(line []byte) (name, value []byte, ok bool) {
+	if name, value, ok = fieldParts(line); ok {
+		for _, c := range value {
+			if !h1.IsFieldByte(c) {
+				return nil, nil, false
+			}
+		}
+	}
+	return name, value, ok
+}
+
+// fieldParts is splitField without the check of the value's bytes, for
+// a line splitField has passed.
+func fieldParts(line []byte) (name, value []byte, ok bool) {
 	i := 0
 	for i < len(line) && h1.IsTchar(line[i]) {
 		i++
@@ -134,13 +147,7 @@ func splitField(line []byte) (name, value []byte, ok bool) {
 	if i == 0 || i == len(line) || line[i] != ':' {
 		return nil, nil, false
 	}
-	value = h1.TrimOWS(line[i+1:])
-	for _, c := range value {
-		if !h1.IsFieldByte(c) {
-			return nil, nil, false
-		}
-	}
-	return line[:i], value, true
+	return line[:i], h1.TrimOWS(line[i+1:]), true
 }
 
 // bodyless reports whether the answer to a request has no body: a HEAD
@@ -152,7 +159,8 @@ func (h *upstreamHead) closeDelimited(isHead bool) bool {
 	return !h.bodyless(isHead) && !h.chunked && h.length < 0
 }
 
-// appendClientHead appends the client's form of the node's head, b[:h.end]:
+// appendClientHead appends the client's form of the node's head, b[:h.end],
+// which parseUpstreamHead passed:
 // status line in HTTP/1.1, the node's end-to-end fields as name: value
 // lines, Jetway's Date line, the framing, and Connection: close when
 // closeClient. A close-delimited body goes to the client chunked.
@@ -166,7 +174,7 @@ func appendClientHead(dst, b []byte, h *upstreamHead, isHead bool, date []byte, 
 	if h.named {
 		for at := lf + 1; at < h.end; {
 			n := bytes.IndexByte(b[at:], '\n')
-			name, value, _ := splitField(trimCR(b[at : at+n]))
+			name, value, _ := fieldParts(trimCR(b[at : at+n]))
 			at += n + 1
 			if h1.EqualFold(name, "connection") {
 				named = appendNamed(named, value, false)
@@ -175,7 +183,7 @@ func appendClientHead(dst, b []byte, h *upstreamHead, isHead bool, date []byte, 
 	}
 	for at := lf + 1; at < h.end; {
 		n := bytes.IndexByte(b[at:], '\n')
-		name, value, ok := splitField(trimCR(b[at : at+n]))
+		name, value, ok := fieldParts(trimCR(b[at : at+n]))
 		at += n + 1
 		if !ok || hopNames.has(name) || h1.EqualFold(name, "date") ||
 			h1.EqualFold(name, "content-length") || (len(named) > 0 && hasToken(named, name)) {
