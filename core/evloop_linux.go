@@ -44,6 +44,7 @@ type evLoop struct {
 	idleTimeout   time.Duration
 
 	fds     []loopFD // by descriptor
+	gen     int32    // the last registration's number
 	clients int      // client connections open
 	// idle holds the idle upstream connections, per node pool, most
 	// recently used last.
@@ -78,10 +79,13 @@ type evLoop struct {
 }
 
 // loopFD is what the loop has on one descriptor: a client or an upstream
-// connection.
+// connection, and the number its registration was given. An event carries
+// that number, so that an event for a connection closed earlier in the
+// same batch never reaches a new one given the same descriptor.
 type loopFD struct {
-	c *loopClient
-	u *loopUpstream
+	c   *loopClient
+	u   *loopUpstream
+	gen int32
 }
 
 // maxLoopEvents bounds the events one wait takes.
@@ -160,6 +164,7 @@ func (l *evLoop) handle(e unix.EpollEvent) {
 		return
 	}
 	switch f := l.fds[fd]; {
+	case f.gen != e.Pad:
 	case f.c != nil:
 		l.clientEvent(f.c, e.Events)
 	case f.u != nil:
@@ -198,7 +203,9 @@ func (l *evLoop) accept() {
 // add watches fd for f, edge-triggered both ways; false (fd closed) on
 // failure.
 func (l *evLoop) add(fd int, f loopFD) bool {
-	ev := unix.EpollEvent{Events: unix.EPOLLIN | unix.EPOLLOUT | unix.EPOLLRDHUP | unix.EPOLLET, Fd: int32(fd)}
+	l.gen++
+	f.gen = l.gen
+	ev := unix.EpollEvent{Events: unix.EPOLLIN | unix.EPOLLOUT | unix.EPOLLRDHUP | unix.EPOLLET, Fd: int32(fd), Pad: f.gen}
 	if err := unix.EpollCtl(l.set.FD(), unix.EPOLL_CTL_ADD, fd, &ev); err != nil {
 		_ = unix.Close(fd)
 		return false

@@ -609,7 +609,9 @@ func (l *evLoop) finish(c *loopClient, u *loopUpstream) {
 	x.pending, x.u, x.active = false, nil, false
 	u.c = nil
 	u.requests++
-	if u.closeIt || (u.pool.maxRequests > 0 && u.requests >= u.pool.maxRequests) {
+	// A node that already shut its side (hup) would fail the next
+	// request on the connection.
+	if u.closeIt || u.hup || (u.pool.maxRequests > 0 && u.requests >= u.pool.maxRequests) {
 		l.closeUpstream(u)
 	} else {
 		l.parkIdle(u)
