@@ -6,6 +6,7 @@ import (
 	"net"
 	"net/netip"
 	"os"
+	"slices"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -293,6 +294,7 @@ func (l *evLoop) expire() {
 				l.setDue(&l.resumeAt, l.resumeAt)
 			}
 		}
+		defer l.pruneIdle()
 		for _, f := range l.fds {
 			switch {
 			case f.c != nil && !f.c.due.IsZero():
@@ -324,6 +326,18 @@ func (l *evLoop) expire() {
 		// is made again.
 		l.timer = lazyTime{}
 		l.wake()
+	}
+}
+
+// pruneIdle drops the closed connections from the idle lists, and the
+// lists left empty: a node a reload removed leaves no entry behind.
+func (l *evLoop) pruneIdle() {
+	for pool, q := range l.idle {
+		if q = slices.DeleteFunc(q, func(u *loopUpstream) bool { return u.gone }); len(q) == 0 {
+			delete(l.idle, pool)
+		} else {
+			l.idle[pool] = q
+		}
 	}
 }
 

@@ -360,3 +360,40 @@ func TestLoopDrainsRequestsInFlight(t *testing.T) {
 		t.Fatal(err)
 	}
 }
+
+func TestLoopClosesIdleUpstreamConnections(t *testing.T) {
+	closed := make(chan struct{}, 4)
+	node := rawBackend(t, func(c net.Conn) {
+		br := bufio.NewReader(c)
+		for {
+			if _, err := http.ReadRequest(br); err != nil {
+				closed <- struct{}{}
+				return
+			}
+			io.WriteString(c, "HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok")
+		}
+	})
+	g, addr := startLoopWith(t, fmt.Sprintf(`
+upstreams:
+  - {id: u1, nodes: {%q: 1}, keepalive_pool: {idle_timeout: 0.3}}
+routes:
+  - {id: r1, uri: /*, upstream_id: u1}
+`, node))
+	lc := dialLoop(t, addr)
+	start := time.Now()
+	if _, body := lc.get("/"); body != "ok" {
+		t.Fatalf("got %q", body)
+	}
+	select {
+	case <-closed:
+		if d := time.Since(start); d < 300*time.Millisecond {
+			t.Errorf("closed after %v; want the 0.3 s idle timeout", d)
+		}
+	case <-time.After(3 * time.Second):
+		t.Fatal("the idle upstream connection is still open after 3 s")
+	}
+	if _, body := lc.get("/"); body != "ok" {
+		t.Fatalf("after the idle close: %q", body)
+	}
+	requireCounts(t, g, 2, 0)
+}
