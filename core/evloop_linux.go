@@ -299,7 +299,9 @@ func (l *evLoop) expire() {
 			switch {
 			case f.c != nil && !f.c.due.IsZero():
 				if !f.c.due.After(l.now) {
-					l.clientTimeout(f.c)
+					// Its head, its idle wait, or a write it
+					// does not take.
+					l.closeClient(f.c)
 				} else {
 					l.setDue(&f.c.due, f.c.due)
 				}

@@ -40,7 +40,6 @@ func FuzzLoopRequest(f *testing.F) {
 			t.Fatalf("the loop takes a head the front door refuses (%v): %q", f, head)
 		}
 		var u fasthttp.URI
-		u.DisablePathNormalizing = false
 		if err := u.Parse(h.Host(), h.RequestURI()); err != nil {
 			t.Fatalf("URI: %v", err)
 		}

@@ -242,14 +242,6 @@ func bareLF(b []byte) bool {
 	return false
 }
 
-// deadlineAfter is now+d, or no deadline for d <= 0.
-func deadlineAfter(now time.Time, d time.Duration) time.Time {
-	if d <= 0 {
-		return time.Time{}
-	}
-	return now.Add(d)
-}
-
 // tryNode starts an attempt of c's request on a node not yet tried, or
 // answers with the last error when none is left.
 func (l *evLoop) tryNode(c *loopClient) {
@@ -403,19 +395,14 @@ func (l *evLoop) upstreamEvent(u *loopUpstream, ev uint32) {
 // flushUpstream sends what waits for u; once the request is out, the
 // answer is awaited.
 func (l *evLoop) flushUpstream(u *loopUpstream) {
-	for len(u.out) > 0 {
-		n, e := pollset.Send(u.fd, u.out)
-		switch {
-		case e == unix.EAGAIN:
-			l.setDue(&u.due, deadlineAfter(l.now, u.c.x.t.send))
-			return
-		case e == unix.EINTR:
-			continue
-		case e != 0:
-			l.upstreamFailed(u, os.NewSyscallError("write", e))
-			return
-		}
-		u.out = u.out[:copy(u.out, u.out[n:])]
+	switch e := sendOut(u.fd, &u.out); e {
+	case 0:
+	case unix.EAGAIN:
+		l.setDue(&u.due, deadlineAfter(l.now, u.c.x.t.send))
+		return
+	default:
+		l.upstreamFailed(u, os.NewSyscallError("write", e))
+		return
 	}
 	u.state = upWaiting
 	l.setDue(&u.due, deadlineAfter(l.now, u.c.x.t.read))
@@ -713,19 +700,14 @@ func (l *evLoop) answerStatus(c *loopClient, status int) {
 // Once it is out, a finished exchange makes way for the next request and
 // a held-off upstream read resumes.
 func (l *evLoop) flushClient(c *loopClient) {
-	for len(c.out) > 0 {
-		n, e := pollset.Send(c.fd, c.out)
-		switch {
-		case e == unix.EAGAIN:
-			l.setDue(&c.due, l.now.Add(clientSendTimeout))
-			return
-		case e == unix.EINTR:
-			continue
-		case e != 0:
-			l.clientGone(c)
-			return
-		}
-		c.out = c.out[:copy(c.out, c.out[n:])]
+	switch sendOut(c.fd, &c.out) {
+	case 0:
+	case unix.EAGAIN:
+		l.setDue(&c.due, l.now.Add(clientSendTimeout))
+		return
+	default:
+		l.clientGone(c)
+		return
 	}
 	if c.x.active {
 		c.due = time.Time{}
@@ -736,6 +718,22 @@ func (l *evLoop) flushClient(c *loopClient) {
 	} else {
 		l.serveNext(c)
 	}
+}
+
+// sendOut sends *out on the non-blocking socket fd, dropping what went,
+// until it is empty (0), the socket is full (EAGAIN) or an error.
+func sendOut(fd int, out *[]byte) syscall.Errno {
+	for len(*out) > 0 {
+		n, e := pollset.Send(fd, *out)
+		switch e {
+		case 0:
+			*out = (*out)[:copy(*out, (*out)[n:])]
+		case unix.EINTR:
+		default:
+			return e
+		}
+	}
+	return 0
 }
 
 // clientGone drops c after a failed read or write, with the exchange in
@@ -779,12 +777,6 @@ func (l *evLoop) closeUpstream(u *loopUpstream) {
 	u.gone = true
 	l.fds[u.fd] = loopFD{}
 	_ = unix.Close(u.fd)
-}
-
-// clientTimeout closes a client whose time is up: its head, its idle
-// wait, or a write it does not take.
-func (l *evLoop) clientTimeout(c *loopClient) {
-	l.closeClient(c)
 }
 
 // upstreamTimeout fails the attempt whose connect, send or read timed

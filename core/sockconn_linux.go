@@ -5,7 +5,8 @@ import (
 	"net"
 	"os"
 	"syscall"
-	"unsafe"
+
+	"github.com/jetwayhq/jetway/pollset"
 )
 
 // sockConn is a TCP connection read with recvfrom and written with sendto
@@ -16,8 +17,8 @@ import (
 // ready, and deadlines and Close work as for any net.Conn.
 //
 // The socket is non-blocking, so neither call waits: they are made as raw
-// system calls, without the runtime's entersyscall and exitsyscall around
-// them, which exist for calls that may block. Each call moves at most
+// system calls (pollset.Recv and Send), without the runtime's entersyscall
+// and exitsyscall around them, which exist for calls that may block. Each call moves at most
 // maxSockIO bytes, so it holds its thread for a bounded copy.
 type sockConn struct {
 	*net.TCPConn
@@ -77,11 +78,10 @@ func (s *sockConn) Read(p []byte) (int, error) {
 // recv is the RawConn.Read callback: false asks to wait for readability.
 func (s *sockConn) recv(fd uintptr) bool {
 	for {
-		n, _, e := syscall.RawSyscall6(syscall.SYS_RECVFROM, fd,
-			uintptr(unsafe.Pointer(&s.in[0])), uintptr(len(s.in)), 0, 0, 0)
+		n, e := pollset.Recv(int(fd), s.in)
 		switch e {
 		case 0:
-			s.inN = int(n)
+			s.inN = n
 			return true
 		case syscall.EINTR:
 		case syscall.EAGAIN:
@@ -117,11 +117,10 @@ func (s *sockConn) send(fd uintptr) bool {
 	for s.outN < len(s.out) {
 		rest := s.out[s.outN:]
 		rest = rest[:min(len(rest), maxSockIO)]
-		n, _, e := syscall.RawSyscall6(syscall.SYS_SENDTO, fd,
-			uintptr(unsafe.Pointer(&rest[0])), uintptr(len(rest)), syscall.MSG_NOSIGNAL, 0, 0)
+		n, e := pollset.Send(int(fd), rest)
 		switch e {
 		case 0:
-			s.outN += int(n)
+			s.outN += n
 		case syscall.EINTR:
 		case syscall.EAGAIN:
 			return false

@@ -141,9 +141,12 @@ func isStale(err error) bool {
 }
 
 // deadline returns the absolute deadline for a timeout; zero means none.
-func deadline(d time.Duration) time.Time {
+func deadline(d time.Duration) time.Time { return deadlineAfter(time.Now(), d) }
+
+// deadlineAfter is now+d, or no deadline for d <= 0.
+func deadlineAfter(now time.Time, d time.Duration) time.Time {
 	if d <= 0 {
 		return time.Time{}
 	}
-	return time.Now().Add(d)
+	return now.Add(d)
 }

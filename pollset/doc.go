@@ -4,6 +4,7 @@
 // event loop built on a Set never blocks a thread in epoll_wait, and its
 // timers are the set's read deadline. Callers add and remove descriptors
 // with epoll_ctl on FD; Poll takes what is ready without waiting. Recv and
-// Send are the socket calls of such a loop, made without the runtime's
-// system-call bookkeeping, which a call that never blocks does not need.
+// Send are the socket calls of such a loop (and of core's sockets), made
+// without the runtime's system-call bookkeeping, which a call that never
+// blocks does not need.
 package pollset

@@ -52,16 +52,18 @@ func (s *Set) Wait() ([]unix.EpollEvent, error) {
 	if err := s.rc.Read(s.waitFn); err != nil {
 		return nil, err
 	}
-	if s.err != 0 {
-		return nil, os.NewSyscallError("epoll_pwait", s.err)
-	}
-	return s.events[:s.n], nil
+	return s.result()
 }
 
 // Poll returns the events at hand without waiting; none when nothing is
 // ready. The events are valid until the next Wait or Poll.
 func (s *Set) Poll() ([]unix.EpollEvent, error) {
 	s.poll(0)
+	return s.result()
+}
+
+// result is what the last epoll_pwait returned.
+func (s *Set) result() ([]unix.EpollEvent, error) {
 	if s.err != 0 {
 		return nil, os.NewSyscallError("epoll_pwait", s.err)
 	}
